@@ -1,0 +1,17 @@
+//! The running county node: configuration, the gRPC services (`Exchange`, `County`,
+//! `Query`, `Admin`), the sync scheduler and graceful shutdown.
+//!
+//! Architecture invariant: no rule or protocol logic lives here. Entries are signed and
+//! verified by `bashu-core`, replication is driven by `bashu-sync`, state is kept by
+//! `bashu-store`; this crate wires them to sockets, files and the clock.
+
+pub mod bootstrap;
+pub mod client;
+pub mod import;
+pub mod config;
+mod node;
+mod services;
+mod transport;
+
+pub use config::{ConfigError, NodeConfig, PeerConfig};
+pub use node::{Node, NodeError, PeerOutcome};

@@ -1,0 +1,337 @@
+//! Starting, running and stopping a node.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+use tracing::Instrument;
+
+use bashu_core::CountyCode;
+use bashu_core::entry::{Alliance, Keyring, SignedGenesis};
+use bashu_core::keys::SigningKey;
+use bashu_core::person::PseudonymKey;
+use bashu_proto::v1::admin_server::AdminServer;
+use bashu_proto::v1::county_server::CountyServer;
+use bashu_proto::v1::exchange_server::ExchangeServer;
+use bashu_proto::v1::query_server::QueryServer;
+use bashu_store::{SledStore, Store};
+use bashu_sync::{AuthorProgress, LocalAuthor, pull_from_peer};
+
+use crate::config::{NodeConfig, PeerConfig};
+use crate::services::Services;
+use crate::transport::{GrpcPeer, MAX_MESSAGE_BYTES};
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("cannot read {what} {path}: {source}")]
+    ReadFile {
+        what: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("genesis {path} refused: {reason}")]
+    Genesis { path: String, reason: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("cannot open store at {path}: {reason}")]
+    Store { path: String, reason: String },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Everything the services share.
+pub(crate) struct NodeState {
+    pub county: CountyCode,
+    pub alliance: Arc<Alliance>,
+    pub store: Arc<dyn Store>,
+    pub author: LocalAuthor,
+    pub pseudonym: PseudonymKey,
+    pub peers: Vec<PeerConfig>,
+    pub max_chunk: u32,
+    pub peer_timeout: Duration,
+}
+
+/// The outcome of one sync session with one peer.
+#[derive(Debug, Clone)]
+pub struct PeerOutcome {
+    pub peer: String,
+    pub ok: bool,
+    /// Why the session (or parts of it) failed; empty when all went well.
+    pub errors: Vec<String>,
+    pub received: Vec<AuthorProgress>,
+    pub seconds: f64,
+}
+
+impl NodeState {
+    /// Pulls from every configured peer, one after another.
+    pub(crate) async fn sync_all(&self) -> Vec<PeerOutcome> {
+        let mut out = Vec::with_capacity(self.peers.len());
+        for peer in &self.peers {
+            out.push(self.sync_peer(peer).await);
+        }
+        out
+    }
+
+    async fn sync_peer(&self, peer: &PeerConfig) -> PeerOutcome {
+        let span = tracing::info_span!("sync", peer.county = %peer.county);
+        self.sync_peer_inner(peer).instrument(span).await
+    }
+
+    async fn sync_peer_inner(&self, peer: &PeerConfig) -> PeerOutcome {
+        let started = Instant::now();
+        let keys: Arc<dyn Keyring + Send + Sync> = self.alliance.clone();
+        let result = match GrpcPeer::connect(peer, self.peer_timeout).await {
+            Ok(transport) => {
+                let transport = transport.with_identity(self.alliance.alliance_id(), &self.county);
+                pull_from_peer(&transport, self.store.clone(), keys, self.max_chunk).await
+            }
+            Err(e) => Err(e.into()),
+        };
+        let seconds = started.elapsed().as_secs_f64();
+        match result {
+            Ok(report) => {
+                for p in &report.received {
+                    tracing::info!(
+                        author = %p.author, entries = p.entries, bytes = p.bytes, size = p.size,
+                        seconds, "received entries"
+                    );
+                }
+                let errors: Vec<String> = report
+                    .failures
+                    .iter()
+                    .map(|(a, e)| {
+                        if a.is_empty() {
+                            e.to_string()
+                        } else {
+                            format!("{a}: {e}")
+                        }
+                    })
+                    .collect();
+                for e in &errors {
+                    tracing::error!(peer.county = %peer.county, error = %e, "refused data from peer");
+                }
+                PeerOutcome {
+                    peer: peer.county.clone(),
+                    ok: errors.is_empty(),
+                    errors,
+                    received: report.received,
+                    seconds,
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "sync with peer failed");
+                PeerOutcome {
+                    peer: peer.county.clone(),
+                    ok: false,
+                    errors: vec![e.to_string()],
+                    received: Vec::new(),
+                    seconds,
+                }
+            }
+        }
+    }
+}
+
+/// A running node.
+pub struct Node {
+    state: Arc<NodeState>,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<Result<(), tonic::transport::Error>>,
+    scheduler: Option<JoinHandle<()>>,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn read(what: &'static str, path: &std::path::Path) -> Result<Vec<u8>, NodeError> {
+    std::fs::read(path).map_err(|source| NodeError::ReadFile {
+        what,
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Reads and verifies the genesis file.
+pub fn load_alliance(path: &std::path::Path) -> Result<Alliance, NodeError> {
+    let bytes = read("genesis", path)?;
+    let refuse = |reason: String| NodeError::Genesis {
+        path: path.display().to_string(),
+        reason,
+    };
+    SignedGenesis::decode(&bytes)
+        .map_err(|e| refuse(e.to_string()))?
+        .verify()
+        .map_err(|e| refuse(e.to_string()))
+}
+
+impl Node {
+    /// Starts a node from its configuration: verifies the genesis, opens the store, binds
+    /// (or takes) the listener, and serves until [`Node::shutdown`].
+    pub async fn start(cfg: NodeConfig, listener: Option<TcpListener>) -> Result<Node, NodeError> {
+        let county = CountyCode::parse(&cfg.county)
+            .map_err(|e| NodeError::Invalid(format!("county in config: {e}")))?;
+        let alliance = Arc::new(load_alliance(&cfg.genesis)?);
+        let member = alliance.member(&county).ok_or_else(|| {
+            NodeError::Invalid(format!(
+                "county {county} is not a member of alliance {}",
+                alliance.alliance_id()
+            ))
+        })?;
+        let key_text = String::from_utf8_lossy(&read("signing key", &cfg.signing_key)?).into_owned();
+        let key = SigningKey::from_file_string(&key_text).map_err(|e| {
+            NodeError::Invalid(format!("signing key {}: {e}", cfg.signing_key.display()))
+        })?;
+        if key.public_key() != member.signing_key {
+            return Err(NodeError::Invalid(format!(
+                "signing key {} is not the key the alliance holds for {county}",
+                cfg.signing_key.display()
+            )));
+        }
+        let pseudonym_text =
+            String::from_utf8_lossy(&read("pseudonym key", &cfg.pseudonym_key)?).into_owned();
+        let pseudonym = PseudonymKey::from_file_string(&pseudonym_text).map_err(|e| {
+            NodeError::Invalid(format!("pseudonym key {}: {e}", cfg.pseudonym_key.display()))
+        })?;
+        for p in &cfg.peers {
+            let pc = CountyCode::parse(&p.county)
+                .map_err(|e| NodeError::Invalid(format!("peer county {}: {e}", p.county)))?;
+            if alliance.member(&pc).is_none() {
+                return Err(NodeError::Invalid(format!(
+                    "peer {pc} is not a member of the alliance"
+                )));
+            }
+        }
+
+        let store_path = cfg.data_dir.join("store");
+        let store: Arc<dyn Store> = Arc::new(
+            SledStore::open(&store_path, cfg.store.cache_mib * 1024 * 1024).map_err(|e| {
+                NodeError::Store {
+                    path: store_path.display().to_string(),
+                    reason: e.to_string(),
+                }
+            })?,
+        );
+        let listener = match listener {
+            Some(l) => l,
+            None => TcpListener::bind(cfg.listen)
+                .await
+                .map_err(|source| NodeError::Listen {
+                    addr: cfg.listen,
+                    source,
+                })?,
+        };
+        let addr = listener.local_addr().map_err(|source| NodeError::Listen {
+            addr: cfg.listen,
+            source,
+        })?;
+
+        let state = Arc::new(NodeState {
+            author: LocalAuthor::new(
+                store.clone(),
+                key,
+                alliance.alliance_id().to_owned(),
+                county.clone(),
+            ),
+            county: county.clone(),
+            alliance,
+            store,
+            pseudonym,
+            peers: cfg.peers.clone(),
+            max_chunk: cfg.sync.max_chunk.max(1),
+            peer_timeout: Duration::from_secs(cfg.sync.peer_timeout_secs.max(1)),
+        });
+
+        let (shutdown, mut shutdown_rx) = watch::channel(false);
+        let services = Services::new(state.clone());
+        let incoming = TcpListenerStream::new(listener);
+        let mut server_rx = shutdown_rx.clone();
+        let server = tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(
+                    ExchangeServer::new(services.clone())
+                        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                        .max_encoding_message_size(MAX_MESSAGE_BYTES),
+                )
+                .add_service(
+                    CountyServer::new(services.clone())
+                        .max_decoding_message_size(MAX_MESSAGE_BYTES),
+                )
+                .add_service(QueryServer::new(services.clone()))
+                .add_service(AdminServer::new(services))
+                .serve_with_incoming_shutdown(incoming, async move {
+                    let _ = server_rx.wait_for(|stop| *stop).await;
+                }),
+        );
+
+        let scheduler = (cfg.sync.interval_secs > 0 && !cfg.peers.is_empty()).then(|| {
+            let state = state.clone();
+            let period = Duration::from_secs(cfg.sync.interval_secs);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = tick.tick() => { state.sync_all().await; }
+                        _ = shutdown_rx.wait_for(|stop| *stop) => break,
+                    }
+                }
+            })
+        });
+
+        tracing::info!(county = %county, %addr, "node serving");
+        Ok(Node {
+            state,
+            addr,
+            shutdown,
+            server,
+            scheduler,
+        })
+    }
+
+    /// The address the gRPC server is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn county(&self) -> &CountyCode {
+        &self.state.county
+    }
+
+    /// The node's store (for tests and tools running in the same process).
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.state.store.clone()
+    }
+
+    /// Pulls from every configured peer now.
+    pub async fn sync_now(&self) -> Vec<PeerOutcome> {
+        self.state.sync_all().await
+    }
+
+    /// Stops accepting calls, lets in-flight calls (and their durable writes) finish, stops
+    /// the scheduler and closes the store.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        if let Some(s) = self.scheduler {
+            let _ = s.await;
+        }
+        match self.server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "server ended with an error"),
+            Err(e) => tracing::error!(error = %e, "server task failed"),
+        }
+        tracing::info!(county = %self.state.county, "node stopped");
+    }
+}

@@ -1,0 +1,117 @@
+//! `bashu_sync::Transport` over the peer's gRPC `Exchange` service.
+
+use std::time::Duration;
+
+use tonic::transport::{Channel, Endpoint};
+
+use bashu_core::CountyCode;
+use bashu_core::entry::SignedEntry;
+use bashu_proto::v1 as pb;
+use bashu_proto::v1::exchange_client::ExchangeClient;
+use bashu_sync::{ChunkStream, RawCheckpoint, Transport, TransportError};
+
+use crate::config::PeerConfig;
+
+/// Largest message accepted from a peer (a chunk of entries).
+pub(crate) const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+pub(crate) struct GrpcPeer {
+    client: ExchangeClient<Channel>,
+    alliance_id: String,
+    from_county: String,
+}
+
+fn terr(e: impl std::fmt::Display) -> TransportError {
+    TransportError(e.to_string())
+}
+
+impl GrpcPeer {
+    pub(crate) async fn connect(
+        peer: &PeerConfig,
+        timeout: Duration,
+    ) -> Result<GrpcPeer, TransportError> {
+        let channel = Endpoint::from_shared(peer.endpoint.clone())
+            .map_err(|e| TransportError(format!("bad endpoint {}: {e}", peer.endpoint)))?
+            .connect_timeout(timeout)
+            .tcp_nodelay(true)
+            .connect()
+            .await
+            .map_err(|e| TransportError(format!("cannot reach {}: {e}", peer.endpoint)))?;
+        Ok(GrpcPeer {
+            client: ExchangeClient::new(channel).max_decoding_message_size(MAX_MESSAGE_BYTES),
+            alliance_id: String::new(),
+            from_county: String::new(),
+        })
+    }
+
+    pub(crate) fn with_identity(mut self, alliance_id: &str, county: &CountyCode) -> GrpcPeer {
+        self.alliance_id = alliance_id.to_owned();
+        self.from_county = county.as_str().to_owned();
+        self
+    }
+}
+
+pub(crate) struct GrpcChunks(tonic::Streaming<pb::PullChunk>);
+
+impl ChunkStream for GrpcChunks {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<SignedEntry>>, TransportError> {
+        let chunk = self.0.message().await.map_err(terr)?;
+        Ok(chunk.map(|c| {
+            c.entries
+                .into_iter()
+                .map(|e| SignedEntry {
+                    entry: e.entry,
+                    signature: e.signature,
+                    body: e.body,
+                })
+                .collect()
+        }))
+    }
+}
+
+impl Transport for GrpcPeer {
+    type Chunks = GrpcChunks;
+
+    async fn heads(&self) -> Result<Vec<RawCheckpoint>, TransportError> {
+        let resp = self
+            .client
+            .clone()
+            .heads(pb::HeadsRequest {
+                alliance_id: self.alliance_id.clone(),
+                from_county: self.from_county.clone(),
+            })
+            .await
+            .map_err(terr)?;
+        Ok(resp
+            .into_inner()
+            .checkpoints
+            .into_iter()
+            .map(|c| RawCheckpoint {
+                bytes: c.checkpoint,
+                signature: c.signature,
+            })
+            .collect())
+    }
+
+    async fn pull(
+        &self,
+        author: &CountyCode,
+        from_seq: u64,
+        to_seq: u64,
+        max_chunk: u32,
+    ) -> Result<GrpcChunks, TransportError> {
+        let resp = self
+            .client
+            .clone()
+            .pull(pb::PullRequest {
+                alliance_id: self.alliance_id.clone(),
+                author: author.as_str().to_owned(),
+                from_seq,
+                to_seq,
+                max_chunk_entries: max_chunk,
+            })
+            .await
+            .map_err(terr)?;
+        Ok(GrpcChunks(resp.into_inner()))
+    }
+}

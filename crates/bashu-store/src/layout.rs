@@ -1,0 +1,302 @@
+//! The one keyspace: how keys are laid out and how values are encoded.
+//!
+//! | key | value (after the version byte) |
+//! |---|---|
+//! | `e/` author seq(u64 BE) | protobuf `SignedEntry` without its body |
+//! | `b/` body_hash | body bytes (deduplicated; absent once redacted) |
+//! | `h/` author | `Frontier::encode()` (the log state) |
+//! | `c/` author | `VerifiedCheckpoint::encode()` |
+//! | `r/` kind author record_id | seq(8) ‖ body_hash ‖ entry_hash (latest version) |
+//! | `i/cn/` cert_no 0x00 author 0x00 record_id | nothing (certificate number index) |
+//! | `i/pk/` person_key(32) author 0x00 record_id | nothing (person index) |
+//! | `p/id/` cert_no | id_type 0x1f id_no (home only) |
+//!
+//! Authors are six ASCII digits, so a fixed width. Every value starts with
+//! [`VERSION`]; a value with another first byte is reported as corrupt, never guessed at.
+//! Index rows may be stale (a superseded version); readers check them against `r/`.
+
+use bashu_core::CountyCode;
+use bashu_core::entry::EntryKind;
+use bashu_core::merkle::Hash;
+
+use crate::{Result, StoreError};
+
+/// The version of every persisted value encoding.
+pub(crate) const VERSION: u8 = 1;
+
+const ENTRY: &[u8] = b"e/";
+const BODY: &[u8] = b"b/";
+pub(crate) const HEAD: &[u8] = b"h/";
+pub(crate) const CHECKPOINT: &[u8] = b"c/";
+const RECORD: &[u8] = b"r/";
+const BY_CERT_NO: &[u8] = b"i/cn/";
+const BY_PERSON: &[u8] = b"i/pk/";
+const HOME_ID: &[u8] = b"p/id/";
+
+/// Separates variable-length parts of index keys.
+const SEP: u8 = 0x00;
+/// Separates id type and id number in a home ID value.
+const UNIT_SEP: u8 = 0x1f;
+/// Width of an author in keys.
+const AUTHOR_LEN: usize = 6;
+/// Length of a person key.
+pub(crate) const PERSON_KEY_LEN: usize = 32;
+
+fn key(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+fn author(a: &CountyCode) -> &[u8] {
+    a.as_str().as_bytes()
+}
+
+pub(crate) fn entry_prefix(a: &CountyCode) -> Vec<u8> {
+    key(&[ENTRY, author(a)])
+}
+
+pub(crate) fn entry_key(a: &CountyCode, seq: u64) -> Vec<u8> {
+    key(&[ENTRY, author(a), &seq.to_be_bytes()])
+}
+
+pub(crate) fn body_key(hash: &Hash) -> Vec<u8> {
+    key(&[BODY, hash])
+}
+
+pub(crate) fn head_key(a: &CountyCode) -> Vec<u8> {
+    key(&[HEAD, author(a)])
+}
+
+pub(crate) fn checkpoint_key(a: &CountyCode) -> Vec<u8> {
+    key(&[CHECKPOINT, author(a)])
+}
+
+pub(crate) fn record_key(kind: EntryKind, a: &CountyCode, record_id: &str) -> Vec<u8> {
+    key(&[RECORD, &[kind.code()], author(a), record_id.as_bytes()])
+}
+
+/// All index rows of one certificate number.
+pub(crate) fn cert_no_prefix(cert_no: &str) -> Vec<u8> {
+    key(&[BY_CERT_NO, cert_no.as_bytes(), &[SEP]])
+}
+
+pub(crate) fn cert_no_row(cert_no: &str, a: &CountyCode, record_id: &str) -> Vec<u8> {
+    key(&[
+        &cert_no_prefix(cert_no),
+        author(a),
+        &[SEP],
+        record_id.as_bytes(),
+    ])
+}
+
+/// All index rows of one person key (always [`PERSON_KEY_LEN`] bytes).
+pub(crate) fn person_prefix(person_key: &[u8]) -> Vec<u8> {
+    key(&[BY_PERSON, person_key])
+}
+
+pub(crate) fn person_row(person_key: &[u8], a: &CountyCode, record_id: &str) -> Vec<u8> {
+    key(&[
+        BY_PERSON,
+        person_key,
+        author(a),
+        &[SEP],
+        record_id.as_bytes(),
+    ])
+}
+
+pub(crate) fn home_id_key(cert_no: &str) -> Vec<u8> {
+    key(&[HOME_ID, cert_no.as_bytes()])
+}
+
+/// The smallest key greater than every key that starts with `prefix`.
+pub(crate) fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    // Every byte was 0xff: no finite bound exists below the maximum; this keyspace never
+    // uses such prefixes, so a single 0xff past them is as good as unbounded.
+    let mut end = prefix.to_vec();
+    end.push(u8::MAX);
+    end
+}
+
+/// A key as text for error messages: ASCII kept, other bytes escaped.
+pub(crate) fn show(key: &[u8]) -> String {
+    key.escape_ascii().to_string()
+}
+
+pub(crate) fn corrupt(key: &[u8], reason: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        key: show(key),
+        reason: reason.into(),
+    }
+}
+
+/// `VERSION ‖ payload`.
+pub(crate) fn versioned(payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(1 + payload.len());
+    v.push(VERSION);
+    v.extend_from_slice(payload);
+    v
+}
+
+/// The payload of a persisted value, or `Corrupt` for a missing or unknown version.
+pub(crate) fn payload<'a>(key: &[u8], value: &'a [u8]) -> Result<&'a [u8]> {
+    match value.split_first() {
+        Some((&VERSION, rest)) => Ok(rest),
+        Some((v, _)) => Err(corrupt(key, format!("unknown value version {v}"))),
+        None => Err(corrupt(key, "empty value")),
+    }
+}
+
+/// The author encoded in a `h/` or `c/` key.
+pub(crate) fn author_of_state_key(key: &[u8]) -> Result<CountyCode> {
+    let rest = key
+        .get(HEAD.len()..)
+        .ok_or_else(|| corrupt(key, "key too short"))?;
+    parse_author(key, rest)
+}
+
+fn parse_author(key: &[u8], bytes: &[u8]) -> Result<CountyCode> {
+    let s = std::str::from_utf8(bytes).map_err(|_| corrupt(key, "author is not text"))?;
+    CountyCode::parse(s).map_err(|_| corrupt(key, "author is not a county code"))
+}
+
+/// `author 0x00 record_id` after an index prefix of `prefix_len` bytes.
+pub(crate) fn parse_index_row(key: &[u8], prefix_len: usize) -> Result<(CountyCode, String)> {
+    let rest = key
+        .get(prefix_len..)
+        .ok_or_else(|| corrupt(key, "index key too short"))?;
+    if rest.len() <= AUTHOR_LEN || rest[AUTHOR_LEN] != SEP {
+        return Err(corrupt(key, "index key is not author 0x00 record id"));
+    }
+    let author = parse_author(key, &rest[..AUTHOR_LEN])?;
+    let record_id = String::from_utf8(rest[AUTHOR_LEN + 1..].to_vec())
+        .map_err(|_| corrupt(key, "record id is not text"))?;
+    Ok((author, record_id))
+}
+
+/// The `r/` value: where the latest version of a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Latest {
+    pub seq: u64,
+    pub body_hash: Hash,
+    pub entry_hash: Hash,
+}
+
+impl Latest {
+    const LEN: usize = 8 + 32 + 32;
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut p = Vec::with_capacity(Self::LEN);
+        p.extend_from_slice(&self.seq.to_be_bytes());
+        p.extend_from_slice(&self.body_hash);
+        p.extend_from_slice(&self.entry_hash);
+        versioned(&p)
+    }
+
+    pub(crate) fn decode(key: &[u8], value: &[u8]) -> Result<Latest> {
+        let p = payload(key, value)?;
+        let bad = || corrupt(key, "record pointer is not seq ‖ body hash ‖ entry hash");
+        if p.len() != Self::LEN {
+            return Err(bad());
+        }
+        let (seq, rest) = p.split_first_chunk::<8>().ok_or_else(bad)?;
+        let (body_hash, entry_hash) = rest.split_first_chunk::<32>().ok_or_else(bad)?;
+        let entry_hash = <[u8; 32]>::try_from(entry_hash).map_err(|_| bad())?;
+        Ok(Latest {
+            seq: u64::from_be_bytes(*seq),
+            body_hash: *body_hash,
+            entry_hash,
+        })
+    }
+}
+
+/// The `p/id/` value. `None` when the id type contains the separator (never the case for
+/// the fixed id type labels; refused rather than stored ambiguously).
+pub(crate) fn encode_home_id(id_type: &str, id_no: &str) -> Option<Vec<u8>> {
+    if id_type.as_bytes().contains(&UNIT_SEP) {
+        return None;
+    }
+    Some(versioned(
+        &[id_type.as_bytes(), &[UNIT_SEP], id_no.as_bytes()].concat(),
+    ))
+}
+
+pub(crate) fn decode_home_id(key: &[u8], value: &[u8]) -> Result<(String, String)> {
+    let p = payload(key, value)?;
+    let at = p
+        .iter()
+        .position(|&b| b == UNIT_SEP)
+        .ok_or_else(|| corrupt(key, "home id value has no separator"))?;
+    let text = |b: &[u8]| {
+        String::from_utf8(b.to_vec()).map_err(|_| corrupt(key, "home id value is not text"))
+    };
+    Ok((text(&p[..at])?, text(&p[at + 1..])?))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_end_bounds_every_extension() {
+        assert_eq!(prefix_end(b"e/"), b"e0".to_vec());
+        assert_eq!(prefix_end(&[b'a', 0xff]), vec![b'b']);
+        assert_eq!(prefix_end(&[b'i', 0x00]), vec![b'i', 0x01]);
+    }
+
+    #[test]
+    fn versions_are_checked() {
+        assert_eq!(payload(b"k", &[1, 7]).unwrap(), &[7]);
+        assert!(matches!(
+            payload(b"k", &[2, 7]),
+            Err(StoreError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            payload(b"k", &[]),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn record_pointer_round_trip_and_torn_value() {
+        let l = Latest {
+            seq: 9,
+            body_hash: [1; 32],
+            entry_hash: [2; 32],
+        };
+        assert_eq!(Latest::decode(b"r", &l.encode()).unwrap(), l);
+        let mut torn = l.encode();
+        torn.pop();
+        assert!(matches!(
+            Latest::decode(b"r", &torn),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn index_rows_parse_back() {
+        let a = CountyCode::parse("500153").unwrap();
+        let row = cert_no_row("C-1", &a, "rec/1");
+        let (author, rid) = parse_index_row(&row, cert_no_prefix("C-1").len()).unwrap();
+        assert_eq!((author, rid.as_str()), (a.clone(), "rec/1"));
+        let row = person_row(&[7; 32], &a, "r");
+        let (author, rid) = parse_index_row(&row, person_prefix(&[7; 32]).len()).unwrap();
+        assert_eq!((author, rid.as_str()), (a, "r"));
+    }
+
+    #[test]
+    fn home_id_round_trip() {
+        let v = encode_home_id("居民身份证", "11010519491231002X").unwrap();
+        assert_eq!(
+            decode_home_id(b"p", &v).unwrap(),
+            ("居民身份证".to_owned(), "11010519491231002X".to_owned())
+        );
+        assert_eq!(encode_home_id("a\u{1f}b", "1"), None);
+    }
+}

@@ -1,0 +1,104 @@
+//! The two public stores: one implementation ([`KvStore`]) over two engines.
+
+use std::path::Path;
+
+use bashu_core::CountyCode;
+use bashu_core::entry::{EntryKind, SignedEntry, VerifiedCheckpoint, VerifiedEntry};
+use bashu_core::merkle::Hash;
+
+use crate::engine::KvStore;
+use crate::kv::{MemKv, SledKv};
+use crate::{AppendBatch, LogState, RecordPointer, Result, Store};
+
+/// The default store: sled on local disk. Every append is one atomic batch over a single
+/// tree, flushed before it is acknowledged.
+pub struct SledStore {
+    pub(crate) inner: KvStore<SledKv>,
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in directory `path`, with a page cache of at most
+    /// `cache_capacity_bytes`.
+    pub fn open(path: &Path, cache_capacity_bytes: u64) -> Result<SledStore> {
+        Ok(SledStore {
+            inner: KvStore::new(SledKv::open(path, cache_capacity_bytes)?),
+        })
+    }
+
+    /// Bytes the store occupies on disk.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        self.inner.kv.size_on_disk()
+    }
+}
+
+/// An in-memory store for tests: same invariants, nothing survives a drop.
+pub struct MemStore {
+    pub(crate) inner: KvStore<MemKv>,
+}
+
+impl MemStore {
+    pub fn new() -> MemStore {
+        MemStore {
+            inner: KvStore::new(MemKv::default()),
+        }
+    }
+}
+
+impl Default for MemStore {
+    fn default() -> Self {
+        MemStore::new()
+    }
+}
+
+macro_rules! delegate_store {
+    ($ty:ty) => {
+        impl Store for $ty {
+            fn log_state(&self, author: &CountyCode) -> Result<LogState> {
+                self.inner.log_state(author)
+            }
+            fn authors(&self) -> Result<Vec<CountyCode>> {
+                self.inner.authors()
+            }
+            fn checkpoint(&self, author: &CountyCode) -> Result<Option<VerifiedCheckpoint>> {
+                self.inner.checkpoint(author)
+            }
+            fn entries(
+                &self,
+                author: &CountyCode,
+                from_seq: u64,
+                max: usize,
+            ) -> Result<Vec<SignedEntry>> {
+                self.inner.entries(author, from_seq, max)
+            }
+            fn entry(&self, author: &CountyCode, seq: u64) -> Result<Option<VerifiedEntry>> {
+                self.inner.entry(author, seq)
+            }
+            fn append(&self, batch: AppendBatch) -> Result<LogState> {
+                self.inner.append(batch)
+            }
+            fn record(
+                &self,
+                kind: EntryKind,
+                author: &CountyCode,
+                record_id: &str,
+            ) -> Result<Option<RecordPointer>> {
+                self.inner.record(kind, author, record_id)
+            }
+            fn body(&self, hash: &Hash) -> Result<Option<Vec<u8>>> {
+                self.inner.body(hash)
+            }
+            fn certificates_by_number(&self, cert_no: &str) -> Result<Vec<RecordPointer>> {
+                self.inner.certificates_by_number(cert_no)
+            }
+            fn certificates_by_person(&self, person_key: &[u8]) -> Result<Vec<RecordPointer>> {
+                self.inner.certificates_by_person(person_key)
+            }
+            fn home_id_number(&self, cert_no: &str) -> Result<Option<(String, String)>> {
+                self.inner.home_id_number(cert_no)
+            }
+        }
+    };
+}
+
+delegate_store!(SledStore);
+delegate_store!(MemStore);

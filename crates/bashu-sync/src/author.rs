@@ -1,0 +1,122 @@
+//! Appending to this node's own log: only changes become entries, each append batch is
+//! signed and closed by a checkpoint that extends the last one.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bashu_core::CountyCode;
+use bashu_core::entry::{EntryDraft, EntryKind, body_hash, sign_checkpoint, sign_entry};
+use bashu_core::keys::SigningKey;
+use bashu_core::merkle::Hash;
+use bashu_store::{AppendBatch, HomeRecord, Store, StoreError};
+
+/// A record this county wants in its log.
+#[derive(Debug, Clone)]
+pub struct OwnRecord {
+    pub kind: EntryKind,
+    pub record_id: String,
+    pub body: Vec<u8>,
+    /// Home-only data stored with it (never replicated).
+    pub home: Vec<HomeRecord>,
+}
+
+/// What a submission changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SubmitOutcome {
+    pub created: u64,
+    pub unchanged: u64,
+    pub log_size: u64,
+}
+
+/// The writer of this node's own log. One per node; appends are serialised.
+pub struct LocalAuthor {
+    store: Arc<dyn Store>,
+    key: SigningKey,
+    alliance_id: String,
+    county: CountyCode,
+    lock: Mutex<()>,
+}
+
+impl LocalAuthor {
+    pub fn new(
+        store: Arc<dyn Store>,
+        key: SigningKey,
+        alliance_id: String,
+        county: CountyCode,
+    ) -> LocalAuthor {
+        LocalAuthor {
+            store,
+            key,
+            alliance_id,
+            county,
+            lock: Mutex::new(()),
+        }
+    }
+
+    pub fn county(&self) -> &CountyCode {
+        &self.county
+    }
+
+    /// Appends the records whose body differs from the latest version held, as one
+    /// atomic, durable batch closed by a signed checkpoint. Blocking.
+    pub fn submit(&self, records: Vec<OwnRecord>, now_ms: i64) -> Result<SubmitOutcome, StoreError> {
+        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let state = self.store.log_state(&self.county)?;
+        let mut frontier = state.frontier;
+        let mut seen: HashMap<(EntryKind, String), Hash> = HashMap::new();
+        let mut entries = Vec::new();
+        let mut home = Vec::new();
+        let mut outcome = SubmitOutcome::default();
+        for rec in records {
+            let hash = body_hash(&rec.body);
+            let key = (rec.kind, rec.record_id.clone());
+            let latest = match seen.get(&key) {
+                Some(h) => Some(*h),
+                None => self
+                    .store
+                    .record(rec.kind, &self.county, &rec.record_id)?
+                    .map(|p| p.body_hash),
+            };
+            if latest == Some(hash) {
+                outcome.unchanged += 1;
+                continue;
+            }
+            seen.insert(key, hash);
+            let entry = sign_entry(
+                &self.key,
+                EntryDraft {
+                    alliance_id: self.alliance_id.clone(),
+                    author: self.county.clone(),
+                    seq: frontier.size() + 1,
+                    authored_at_ms: now_ms,
+                    kind: rec.kind,
+                    record_id: rec.record_id,
+                    body: rec.body,
+                },
+            );
+            frontier.push(entry.hash());
+            entries.push(entry);
+            home.extend(rec.home);
+            outcome.created += 1;
+        }
+        outcome.log_size = frontier.size();
+        if entries.is_empty() {
+            return Ok(outcome);
+        }
+        let checkpoint = sign_checkpoint(
+            &self.key,
+            &self.alliance_id,
+            &self.county,
+            frontier.size(),
+            frontier.root(),
+            now_ms,
+        );
+        self.store.append(AppendBatch {
+            author: self.county.clone(),
+            entries,
+            checkpoint: Some(checkpoint),
+            home,
+        })?;
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,203 @@
+//! The cluster harness: real nodes on loopback (port 0), each with its own temporary
+//! sled directory and generated keys, and helpers to import, sync and wait for
+//! conditions. No fixed sleeps: tests wait for what they need.
+#![allow(clippy::unwrap_used)]
+
+pub mod rogue;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use bashu_core::CountyCode;
+use bashu_core::import::write_certificates_csv;
+use bashu_core::record::CertificateInput;
+use bashu_core::synth;
+use bashu_node::bootstrap::{Founder, InitOptions, InitReport, init_alliance};
+use bashu_node::client::NodeClient;
+use bashu_node::import::{ImportSummary, import_file};
+use bashu_node::{Node, NodeConfig, PeerConfig, PeerOutcome};
+
+/// 荣昌区, 泸县, 隆昌市, 永川区, 大足区.
+pub const COUNTIES: [(&str, &str); 5] = [
+    ("500153", "荣昌区"),
+    ("510521", "泸县"),
+    ("511083", "隆昌市"),
+    ("500118", "永川区"),
+    ("500111", "大足区"),
+];
+
+/// Who pulls from whom.
+#[derive(Debug, Clone)]
+pub enum Topology {
+    /// Every node pulls from every other.
+    FullMesh,
+    /// `(i, j)`: node i pulls from node j.
+    Edges(Vec<(usize, usize)>),
+}
+
+pub struct Cluster {
+    pub dir: tempfile::TempDir,
+    pub report: InitReport,
+    pub configs: Vec<NodeConfig>,
+    pub nodes: Vec<Option<Node>>,
+}
+
+pub fn county(code: &str) -> CountyCode {
+    CountyCode::parse(code).unwrap()
+}
+
+impl Cluster {
+    /// Founds an alliance of the first `n` of [`COUNTIES`] and starts one node each.
+    pub async fn start(n: usize, topology: Topology) -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
+        let mut listeners = Vec::new();
+        let mut founders = Vec::new();
+        for (code, name) in COUNTIES.iter().take(n) {
+            let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            founders.push(Founder {
+                county: county(code),
+                name: (*name).to_owned(),
+                port: Some(l.local_addr().unwrap().port()),
+            });
+            listeners.push(l);
+        }
+        let report = init_alliance(
+            dir.path(),
+            &founders,
+            &InitOptions {
+                alliance_id: "bashu-test".into(),
+                alliance_name: "test alliance".into(),
+                host: "127.0.0.1".into(),
+                base_port: 0,
+                threshold: 0,
+                founded_on: "2026-11-30".into(),
+                sync_interval_secs: 0,
+            },
+        )
+        .unwrap();
+        let mut configs: Vec<NodeConfig> = report
+            .counties
+            .iter()
+            .map(|c| NodeConfig::load(&c.config).unwrap())
+            .collect();
+        if let Topology::Edges(edges) = &topology {
+            let all: Vec<PeerConfig> = report
+                .counties
+                .iter()
+                .map(|c| PeerConfig {
+                    county: c.county.to_string(),
+                    endpoint: c.endpoint.clone(),
+                })
+                .collect();
+            for (i, cfg) in configs.iter_mut().enumerate() {
+                cfg.peers = edges
+                    .iter()
+                    .filter(|(a, _)| *a == i)
+                    .map(|(_, b)| all[*b].clone())
+                    .collect();
+            }
+        }
+        for cfg in &mut configs {
+            cfg.store.cache_mib = 16;
+        }
+        let mut nodes = Vec::new();
+        for (cfg, l) in configs.iter().zip(listeners) {
+            nodes.push(Some(Node::start(cfg.clone(), Some(l)).await.unwrap()));
+        }
+        Cluster {
+            dir,
+            report,
+            configs,
+            nodes,
+        }
+    }
+
+    pub fn node(&self, i: usize) -> &Node {
+        self.nodes[i].as_ref().expect("node is running")
+    }
+
+    pub fn county(&self, i: usize) -> CountyCode {
+        self.report.counties[i].county.clone()
+    }
+
+    pub async fn client(&self, i: usize) -> NodeClient {
+        NodeClient::connect(format!("http://{}", self.node(i).local_addr()))
+            .await
+            .unwrap()
+    }
+
+    /// `n` generated certificates of node i's county.
+    pub fn certificates(&self, i: usize, n: usize, seed: u64) -> Vec<CertificateInput> {
+        let c = &self.report.counties[i];
+        synth::certificates(&c.county, &c.name, n, seed)
+    }
+
+    /// Writes a CSV into the cluster directory and returns its path.
+    pub fn write_csv(&self, name: &str, certs: &[CertificateInput]) -> PathBuf {
+        let path = self.dir.path().join(name);
+        let f = std::fs::File::create(&path).unwrap();
+        write_certificates_csv(std::io::BufWriter::new(f), certs).unwrap();
+        path
+    }
+
+    /// Imports a file into node i through its County service.
+    pub async fn import(&self, i: usize, path: &std::path::Path) -> ImportSummary {
+        let mut client = self.client(i).await;
+        import_file(&mut client, path, false, |_| {}).await.unwrap()
+    }
+
+    /// Node i pulls from its peers once; panics if any peer failed.
+    pub async fn sync(&self, i: usize) -> Vec<PeerOutcome> {
+        let out = self.node(i).sync_now().await;
+        for o in &out {
+            assert!(o.ok, "sync {} <- {} failed: {:?}", self.county(i), o.peer, o.errors);
+        }
+        out
+    }
+
+    /// Every running node pulls once, in index order.
+    pub async fn sync_round(&self) {
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].is_some() {
+                self.sync(i).await;
+            }
+        }
+    }
+
+    pub async fn stop(&mut self, i: usize) {
+        if let Some(n) = self.nodes[i].take() {
+            n.shutdown().await;
+        }
+    }
+
+    /// Starts node i again on the same directory and port.
+    pub async fn restart(&mut self, i: usize) {
+        let cfg = self.configs[i].clone();
+        let port = self.report.counties[i]
+            .endpoint
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse::<u16>()
+            .unwrap();
+        let listener = wait_for_bind(port).await;
+        self.nodes[i] = Some(Node::start(cfg, Some(listener)).await.unwrap());
+    }
+}
+
+async fn wait_for_bind(port: u16) -> TcpListener {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match TcpListener::bind(("127.0.0.1", port)).await {
+            Ok(l) => return l,
+            Err(e) if tokio::time::Instant::now() < deadline => {
+                let _ = e;
+                tokio::task::yield_now().await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("cannot rebind port {port}: {e}"),
+        }
+    }
+}
