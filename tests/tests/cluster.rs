@@ -206,7 +206,7 @@ async fn reimport_creates_nothing_and_bad_rows_are_reported_with_lines() {
     // missing name (line 9). Line 1 is the header.
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-    let header: Vec<&str> = lines[0].split(',').collect();
+    let header: Vec<String> = lines[0].split(',').map(str::to_owned).collect();
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
     let edit = |line: &str, c: usize, f: &dyn Fn(&str) -> String| {
         let mut cells: Vec<String> = line.split(',').map(str::to_owned).collect();

@@ -29,8 +29,7 @@ impl Date {
         let well_formed = b.len() == 10
             && b[4] == b'-'
             && b[7] == b'-'
-            && b
-                .iter()
+            && b.iter()
                 .enumerate()
                 .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
         if !well_formed {
@@ -66,7 +65,9 @@ impl Date {
         if day == 0 || day > last {
             return Err(IdError::new(
                 format!("{year:04}-{month:02}-{day:02} 不是有效日期：该月只有 {last} 天"),
-                format!("{year:04}-{month:02}-{day:02} is not a calendar date: that month has {last} days"),
+                format!(
+                    "{year:04}-{month:02}-{day:02} is not a calendar date: that month has {last} days"
+                ),
             ));
         }
         // Both checked above to fit a u8.

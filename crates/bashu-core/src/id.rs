@@ -325,7 +325,10 @@ pub const RESIDENT_ID_LABEL: &str = "居民身份证";
 pub enum PersonId {
     Resident(IdNumber),
     /// `number` is trimmed, with ASCII letters upper-cased.
-    Other { id_type: String, number: String },
+    Other {
+        id_type: String,
+        number: String,
+    },
 }
 
 impl PersonId {
@@ -405,7 +408,9 @@ impl fmt::Debug for PersonId {
 // Unified social credit code
 
 const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 fn uscc_value(c: u8) -> Option<u32> {
     USCC_ALPHABET
@@ -495,8 +500,8 @@ impl OccupationCode {
             .next()
             .is_some_and(|p| p.len() == 1 && matches!(p.as_bytes()[0], b'1'..=b'8'));
         let rest: Vec<&str> = parts.collect();
-        let rest_ok = matches!(rest.len(), 3 | 4)
-            && rest.iter().all(|p| p.len() == 2 && all_ascii_digits(p));
+        let rest_ok =
+            matches!(rest.len(), 3 | 4) && rest.iter().all(|p| p.len() == 2 && all_ascii_digits(p));
         if !(major_ok && rest_ok) {
             return Err(IdError::new(
                 format!("职业编码格式应为 X-XX-XX-XX 或 X-XX-XX-XX-XX（大类 1–8），实为 \"{s}\""),
@@ -680,10 +685,16 @@ mod tests {
         assert_eq!(c.to_string(), "500153");
         let c = CountyCode::parse(" 511083 ").unwrap();
         assert_eq!(c.province_name_zh(), Some("四川"));
-        assert_eq!(CountyCode::parse("110105").unwrap().province_name_zh(), None);
+        assert_eq!(
+            CountyCode::parse("110105").unwrap().province_name_zh(),
+            None
+        );
         for bad in ["", "50015", "5001531", "50015a", "５００１５３"] {
             let e = CountyCode::parse(bad).unwrap_err();
-            assert!(e.message_en.starts_with("county code must be 6 digits"), "{bad}");
+            assert!(
+                e.message_en.starts_with("county code must be 6 digits"),
+                "{bad}"
+            );
         }
     }
 
@@ -751,10 +762,10 @@ mod tests {
     #[test]
     fn cert_no_unknown_patterns_are_kept() {
         for s in [
-            "S00005000123024300001",   // 21 characters
-            "s000050001230243000015",  // lower-case letter
-            "X000050001230243000015",  // neither Y nor S, one letter
-            "175000200330012",         // 15 digits
+            "S00005000123024300001",  // 21 characters
+            "s000050001230243000015", // lower-case letter
+            "X000050001230243000015", // neither Y nor S, one letter
+            "175000200330012",        // 15 digits
             "渝人社证字2019第001号",
             "ABC-123",
         ] {
@@ -766,7 +777,10 @@ mod tests {
             assert_eq!(c.province2(), None);
             assert_eq!(c.implied_level(), None);
         }
-        assert_eq!(CertNo::parse("  1750002003300123 ").unwrap().as_str(), "1750002003300123");
+        assert_eq!(
+            CertNo::parse("  1750002003300123 ").unwrap().as_str(),
+            "1750002003300123"
+        );
     }
 
     #[test]
@@ -846,7 +860,9 @@ mod tests {
 
     #[test]
     fn id_number_invalid_birth_dates() {
-        for birth in ["19890229", "19881301", "19880431", "19880400", "00000101", "21000229"] {
+        for birth in [
+            "19890229", "19881301", "19880431", "19880400", "00000101", "21000229",
+        ] {
             // The check digit is right: only the date is wrong.
             let s = make_id("500153", birth, "123");
             let e = IdNumber::parse(&s).unwrap_err();
@@ -948,7 +964,12 @@ mod tests {
 
     #[test]
     fn uscc_generated() {
-        for first17 in ["91500153MA5U0A1B2", "52511083MA6A01231", "11500000000000000", "Y1510000000000000"] {
+        for first17 in [
+            "91500153MA5U0A1B2",
+            "52511083MA6A01231",
+            "11500000000000000",
+            "Y1510000000000000",
+        ] {
             let s = make_uscc(first17);
             assert_eq!(Uscc::parse(&s).unwrap().as_str(), s);
         }
@@ -964,8 +985,16 @@ mod tests {
             e.message_en,
             "unified social credit code check character wrong: expected A, found B"
         );
-        let bad = wrong_last(&make_uscc("52511083MA6A01231"), "0123456789ABCDEFGHJKLMNPQRTUWXY");
-        assert!(Uscc::parse(&bad).unwrap_err().message_en.contains("check character wrong"));
+        let bad = wrong_last(
+            &make_uscc("52511083MA6A01231"),
+            "0123456789ABCDEFGHJKLMNPQRTUWXY",
+        );
+        assert!(
+            Uscc::parse(&bad)
+                .unwrap_err()
+                .message_en
+                .contains("check character wrong")
+        );
     }
 
     #[test]
@@ -1025,7 +1054,10 @@ mod tests {
             for s in inputs {
                 assert_eq!(Level::parse(s).unwrap(), level, "{s}");
             }
-            assert_eq!(Level::parse(&format!(" {} ", level.digit())).unwrap(), level);
+            assert_eq!(
+                Level::parse(&format!(" {} ", level.digit())).unwrap(),
+                level
+            );
         }
         assert_eq!(Level::parse("特级技师").unwrap(), Level::Top);
         assert_eq!(Level::parse("特级").unwrap(), Level::Top);
@@ -1057,7 +1089,10 @@ mod tests {
 
     #[test]
     fn high_skill_is_three_and_above() {
-        let high: Vec<Level> = Level::ALL.into_iter().filter(|l| l.is_high_skill()).collect();
+        let high: Vec<Level> = Level::ALL
+            .into_iter()
+            .filter(|l| l.is_high_skill())
+            .collect();
         assert_eq!(high, [Level::Top, Level::One, Level::Two, Level::Three]);
     }
 }

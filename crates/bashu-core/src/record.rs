@@ -143,8 +143,14 @@ mod tests {
             assert_eq!(CertType::parse(t.as_code()), Some(t));
             assert_eq!(CertType::parse(t.label_zh()), Some(t));
         }
-        assert_eq!(CertType::parse("特级技师证书"), Some(CertType::TopTechnician));
-        assert_eq!(CertType::parse(" QUALIFICATION "), Some(CertType::Qualification));
+        assert_eq!(
+            CertType::parse("特级技师证书"),
+            Some(CertType::TopTechnician)
+        );
+        assert_eq!(
+            CertType::parse(" QUALIFICATION "),
+            Some(CertType::Qualification)
+        );
         assert_eq!(CertType::parse("skill_level"), None);
         assert_eq!(CertType::parse(""), None);
     }

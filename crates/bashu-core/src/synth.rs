@@ -110,7 +110,7 @@ pub fn institutions(county: &CountyCode, county_name: &str, seed: u64) -> Vec<Sy
 
 /// `n` valid certificates issued in `county` (numbers unique within the county).
 pub fn certificates(county: &CountyCode, county_name: &str, n: usize, seed: u64) -> Vec<CertificateInput> {
-    let mut rng = Rng::new(seed ^ u64::from_str_radix(county.as_str(), 10).unwrap_or(0));
+    let mut rng = Rng::new(seed ^ county.as_str().parse::<u64>().unwrap_or(0));
     let insts = institutions(county, county_name, seed);
     let province2 = county.province_code().to_owned();
     let mut out = Vec::with_capacity(n);

@@ -285,7 +285,7 @@ impl Node {
                 loop {
                     tokio::select! {
                         _ = tick.tick() => { state.sync_all().await; }
-                        _ = shutdown_rx.wait_for(|stop| *stop) => break,
+                        _ = async { let _ = shutdown_rx.wait_for(|stop| *stop).await; } => break,
                     }
                 }
             })
