@@ -209,3 +209,91 @@ pub fn cert_type_to_code(t: CertType) -> i32 {
 pub fn cert_type_from_code(c: i32) -> Option<CertType> {
     cert_type_from(c)
 }
+
+use crate::entry::EntryKind;
+use crate::record::Record;
+
+impl Record {
+    /// The entry kind this record is written under.
+    pub fn kind(&self) -> EntryKind {
+        match self {
+            Record::Certificate(_) => EntryKind::Certificate,
+            Record::CertificateStatus(_) => EntryKind::CertificateStatus,
+            Record::Institution(_) => EntryKind::Institution,
+            Record::Filing(_) => EntryKind::Filing,
+            Record::FilingStatus(_) => EntryKind::FilingStatus,
+            Record::Expert(_) => EntryKind::Expert,
+            Record::Relation(_) => EntryKind::Relation,
+            Record::AssessmentBatch(_) => EntryKind::AssessmentBatch,
+            Record::Competition(_) => EntryKind::Competition,
+            Record::CompetitionResult(_) => EntryKind::CompetitionResult,
+            Record::Occupation(_) => EntryKind::Occupation,
+            Record::UrgentList(_) => EntryKind::UrgentList,
+        }
+    }
+
+    /// The stable id of the record within its author's namespace.
+    pub fn record_id(&self) -> String {
+        match self {
+            Record::Certificate(c) => c.cert_no.clone(),
+            Record::CertificateStatus(s) => s.record_id(),
+            Record::Institution(i) => i.uscc.as_str().to_owned(),
+            Record::Filing(f) => f.filing_no.clone(),
+            Record::FilingStatus(s) => s.record_id(),
+            Record::Expert(e) => e.expert_id.clone(),
+            Record::Relation(r) => r.record_id(),
+            Record::AssessmentBatch(b) => b.batch_id.clone(),
+            Record::Competition(c) => c.competition_id.clone(),
+            Record::CompetitionResult(r) => r.result_id.clone(),
+            Record::Occupation(o) => o.code.as_str().to_owned(),
+            Record::UrgentList(u) => u.record_id(),
+        }
+    }
+
+    /// The body bytes: protobuf for certificates, canonical JSON (compact, fields in
+    /// declaration order) for the other kinds.
+    pub fn encode(&self) -> Vec<u8> {
+        fn json<T: serde::Serialize>(v: &T) -> Vec<u8> {
+            // Serialising these plain structs cannot fail.
+            serde_json::to_vec(v).unwrap_or_default()
+        }
+        match self {
+            Record::Certificate(c) => c.encode(),
+            Record::CertificateStatus(r) => json(r),
+            Record::Institution(r) => json(r),
+            Record::Filing(r) => json(r),
+            Record::FilingStatus(r) => json(r),
+            Record::Expert(r) => json(r),
+            Record::Relation(r) => json(r),
+            Record::AssessmentBatch(r) => json(r),
+            Record::Competition(r) => json(r),
+            Record::CompetitionResult(r) => json(r),
+            Record::Occupation(r) => json(r),
+            Record::UrgentList(r) => json(r),
+        }
+    }
+
+    /// Decodes the body of an entry of `kind`. Governance kinds are not records.
+    pub fn decode(kind: EntryKind, body: &[u8]) -> Result<Record, BodyError> {
+        fn json<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, BodyError> {
+            serde_json::from_slice(b).map_err(|e| BodyError(e.to_string()))
+        }
+        Ok(match kind {
+            EntryKind::Certificate => Record::Certificate(Certificate::decode(body)?),
+            EntryKind::CertificateStatus => Record::CertificateStatus(json(body)?),
+            EntryKind::Institution => Record::Institution(json(body)?),
+            EntryKind::Filing => Record::Filing(json(body)?),
+            EntryKind::FilingStatus => Record::FilingStatus(json(body)?),
+            EntryKind::Expert => Record::Expert(json(body)?),
+            EntryKind::Relation => Record::Relation(json(body)?),
+            EntryKind::AssessmentBatch => Record::AssessmentBatch(json(body)?),
+            EntryKind::Competition => Record::Competition(json(body)?),
+            EntryKind::CompetitionResult => Record::CompetitionResult(json(body)?),
+            EntryKind::Occupation => Record::Occupation(json(body)?),
+            EntryKind::UrgentList => Record::UrgentList(json(body)?),
+            EntryKind::DecisionProposal | EntryKind::DecisionApproval => {
+                return Err(BodyError(format!("{kind:?} is governance, not a record")));
+            }
+        })
+    }
+}

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod merkle;
 pub mod person;
 pub mod record;
+mod serde_ids;
 pub mod synth;
 
 pub use date::Date;
