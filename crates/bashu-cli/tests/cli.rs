@@ -19,7 +19,11 @@ use serde_json::Value;
 /// How long any one command or node transition may take before the test gives up.
 const DEADLINE: Duration = Duration::from_secs(30);
 
-const COUNTIES: [(&str, &str); 3] = [("500153", "荣昌区"), ("510521", "泸县"), ("511083", "隆昌市")];
+const COUNTIES: [(&str, &str); 3] = [
+    ("500153", "荣昌区"),
+    ("510521", "泸县"),
+    ("511083", "隆昌市"),
+];
 const HOME: &str = "500153";
 const OTHER: &str = "510521";
 const THIRD: &str = "511083";
@@ -92,7 +96,10 @@ fn bashu(args: &[&str]) -> Out {
         if start.elapsed() > DEADLINE {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("`bashu {}` did not finish within {DEADLINE:?}", args.join(" "));
+            panic!(
+                "`bashu {}` did not finish within {DEADLINE:?}",
+                args.join(" ")
+            );
         }
         std::thread::sleep(Duration::from_millis(10));
     };
@@ -131,7 +138,13 @@ struct NodeProc {
 
 impl NodeProc {
     /// Starts the node and waits until it accepts connections and says it is serving.
-    fn start(county: &'static str, config: &Path, addr: SocketAddr, logs: &Path, run: u32) -> NodeProc {
+    fn start(
+        county: &'static str,
+        config: &Path,
+        addr: SocketAddr,
+        logs: &Path,
+        run: u32,
+    ) -> NodeProc {
         let stdout = logs.join(format!("{county}.{run}.stdout"));
         let stderr = logs.join(format!("{county}.{run}.stderr"));
         let child = bashu_cmd()
@@ -168,10 +181,15 @@ impl NodeProc {
         let mut accepting = false;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                panic!("node {} exited early with {status}\n{}", self.county, self.logs());
+                panic!(
+                    "node {} exited early with {status}\n{}",
+                    self.county,
+                    self.logs()
+                );
             }
             if !accepting {
-                accepting = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok();
+                accepting =
+                    TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok();
             }
             // Accepting on the port is not proof it is *this* node: it also announces itself.
             if accepting
@@ -262,7 +280,10 @@ fn bad_row(c: &CertificateInput, column: &str, value: &str) -> String {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header").split(',').collect();
     let line = lines.next().expect("data line");
-    assert!(!line.contains('"'), "synthetic row needs no quoting: {line}");
+    assert!(
+        !line.contains('"'),
+        "synthetic row needs no quoting: {line}"
+    );
     let mut cells: Vec<&str> = line.split(',').collect();
     assert_eq!(cells.len(), header.len(), "{line}");
     let i = header
@@ -282,7 +303,9 @@ fn wrong_check_digit(id: &str) -> String {
 /// The single match of a `query cert --json` answer.
 fn single_match(out: &Out) -> serde_json::Map<String, Value> {
     let v = out.json();
-    let arr = v.as_array().unwrap_or_else(|| panic!("not an array: {}", out.describe()));
+    let arr = v
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {}", out.describe()));
     assert_eq!(arr.len(), 1, "{}", out.describe());
     arr[0].as_object().expect("match is an object").clone()
 }
@@ -318,9 +341,21 @@ fn operators_and_hr_systems_drive_a_three_county_federation() {
     );
     let key_bytes = std::fs::read(&key).expect("read key");
     let again = bashu(&["keys", "gen", "--out", s(&key)]);
-    assert!(!again.status.success(), "overwrote a key: {}", again.describe());
-    assert!(again.stderr.contains("already exists"), "{}", again.describe());
-    assert_eq!(std::fs::read(&key).expect("read key"), key_bytes, "key changed");
+    assert!(
+        !again.status.success(),
+        "overwrote a key: {}",
+        again.describe()
+    );
+    assert!(
+        again.stderr.contains("already exists"),
+        "{}",
+        again.describe()
+    );
+    assert_eq!(
+        std::fs::read(&key).expect("read key"),
+        key_bytes,
+        "key changed"
+    );
     assert_eq!(mode(&key), 0o600);
 
     // 2. alliance init.
@@ -336,22 +371,39 @@ fn operators_and_hr_systems_drive_a_three_county_federation() {
     let out = bashu(&init_args).expect_code(0);
     assert!(fed.join("genesis.bin").is_file(), "{}", out.describe());
     assert!(
-        std::fs::metadata(fed.join("genesis.bin")).expect("genesis").len() > 0,
+        std::fs::metadata(fed.join("genesis.bin"))
+            .expect("genesis")
+            .len()
+            > 0,
         "empty genesis"
     );
     let config = |county: &str| fed.join(county).join("node.toml");
     let addr_of = |county: &str| -> SocketAddr {
-        let i = COUNTIES.iter().position(|(c, _)| *c == county).expect("county");
+        let i = COUNTIES
+            .iter()
+            .position(|(c, _)| *c == county)
+            .expect("county");
         SocketAddr::from(([127, 0, 0, 1], base_port + i as u16))
     };
     for (county, _) in COUNTIES {
         let cdir = fed.join(county);
         assert!(config(county).is_file(), "no node.toml for {county}");
-        assert_eq!(mode(&cdir.join("signing.key")), 0o600, "{county} signing.key");
-        assert_eq!(mode(&cdir.join("pseudonym.key")), 0o600, "{county} pseudonym.key");
+        assert_eq!(
+            mode(&cdir.join("signing.key")),
+            0o600,
+            "{county} signing.key"
+        );
+        assert_eq!(
+            mode(&cdir.join("pseudonym.key")),
+            0o600,
+            "{county} pseudonym.key"
+        );
         let toml = std::fs::read_to_string(config(county)).expect("node.toml");
         assert!(toml.contains(&format!("county = \"{county}\"")), "{toml}");
-        assert!(toml.contains(&format!("listen = \"{}\"", addr_of(county))), "{toml}");
+        assert!(
+            toml.contains(&format!("listen = \"{}\"", addr_of(county))),
+            "{toml}"
+        );
         assert!(toml.contains("interval_secs = 0"), "{toml}");
         assert!(out.stdout.contains(county), "{}", out.describe());
     }
@@ -388,29 +440,42 @@ fn operators_and_hr_systems_drive_a_three_county_federation() {
     // Header is line 1, the good rows 2..=51, the bad ones 52, 53, 54.
     for (line, column) in [(52, "id_no"), (53, "issue_date"), (54, "name")] {
         let origin = format!("certs.csv:{line}: column {column}:");
-        assert!(out.stderr.contains(&origin), "no `{origin}`: {}", out.describe());
+        assert!(
+            out.stderr.contains(&origin),
+            "no `{origin}`: {}",
+            out.describe()
+        );
     }
     assert_eq!(
-        out.stderr.lines().filter(|l| l.starts_with("certs.csv:")).count(),
+        out.stderr
+            .lines()
+            .filter(|l| l.starts_with("certs.csv:"))
+            .count(),
         3,
         "{}",
         out.describe()
     );
     assert!(
-        out.stdout.contains("read 53, new 50, unchanged 0, refused 3"),
+        out.stdout
+            .contains("read 53, new 50, unchanged 0, refused 3"),
         "{}",
         out.describe()
     );
     for c in spare {
         let id = c.person_id.normalised_number();
-        assert!(!out.stderr.contains(id), "an ID number in the refusals: {}", out.describe());
+        assert!(
+            !out.stderr.contains(id),
+            "an ID number in the refusals: {}",
+            out.describe()
+        );
     }
 
     let good_file = dir.join("good.csv");
     std::fs::write(&good_file, &good_csv).expect("write good.csv");
     let out = bashu(&["import", "--config", &cfg(HOME), s(&good_file)]).expect_code(0);
     assert!(
-        out.stdout.contains("read 50, new 0, unchanged 50, refused 0"),
+        out.stdout
+            .contains("read 50, new 0, unchanged 50, refused 0"),
         "{}",
         out.describe()
     );
@@ -437,7 +502,11 @@ fn operators_and_hr_systems_drive_a_three_county_federation() {
         assert_eq!(str_field(&m, "name"), name, "{}", out.describe());
         assert_eq!(str_field(&m, "id_masked"), masked, "{}", out.describe());
         assert!(!m.contains_key("id_no"), "id_no leaked: {}", out.describe());
-        assert!(!out.stdout.contains(id_no), "full ID in stdout: {}", out.describe());
+        assert!(
+            !out.stdout.contains(id_no),
+            "full ID in stdout: {}",
+            out.describe()
+        );
         let hash = str_field(&m, "entry_hash").to_owned();
         assert_eq!(hash.len(), 64, "{hash}");
         hash
@@ -453,7 +522,14 @@ fn operators_and_hr_systems_drive_a_three_county_federation() {
     // --reveal-id: only the home node holds (and shows) the full number.
     let revealed = query(
         HOME,
-        &["--cert-no", cert_no, "--name", name, "--reveal-id", "--json"],
+        &[
+            "--cert-no",
+            cert_no,
+            "--name",
+            name,
+            "--reveal-id",
+            "--json",
+        ],
     )
     .expect_code(0);
     let m = single_match(&revealed);
@@ -461,7 +537,14 @@ fn operators_and_hr_systems_drive_a_three_county_federation() {
     assert_eq!(str_field(&m, "entry_hash"), hash);
     let elsewhere = query(
         OTHER,
-        &["--cert-no", cert_no, "--name", name, "--reveal-id", "--json"],
+        &[
+            "--cert-no",
+            cert_no,
+            "--name",
+            name,
+            "--reveal-id",
+            "--json",
+        ],
     )
     .expect_code(0);
     assert_eq!(check_masked(&elsewhere), hash);
@@ -478,10 +561,18 @@ fn operators_and_hr_systems_drive_a_three_county_federation() {
         assert!(!out.stdout.contains(id_no) && !out.stderr.contains(id_no));
     }
     // A wrong pairing finds nothing rather than someone else's certificate.
-    let wrong = query(OTHER, &["--cert-no", cert_no, "--name", &good[18].name, "--json"])
-        .expect_code(0);
+    let wrong = query(
+        OTHER,
+        &["--cert-no", cert_no, "--name", &good[18].name, "--json"],
+    )
+    .expect_code(0);
     if good[18].name != cert.name {
-        assert_eq!(wrong.json(), Value::Array(Vec::new()), "{}", wrong.describe());
+        assert_eq!(
+            wrong.json(),
+            Value::Array(Vec::new()),
+            "{}",
+            wrong.describe()
+        );
     }
 
     // 6. The same entry on every node.
@@ -494,7 +585,13 @@ fn operators_and_hr_systems_drive_a_three_county_federation() {
     // 7. SIGTERM stops every node cleanly; the data survives a restart.
     for node in &mut nodes {
         let status = node.terminate();
-        assert_eq!(status.code(), Some(0), "node {}: {status}\n{}", node.county, node.logs());
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "node {}: {status}\n{}",
+            node.county,
+            node.logs()
+        );
     }
     let other_cfg = nodes[1].config.clone();
     let other_addr = nodes[1].addr;
@@ -503,5 +600,10 @@ fn operators_and_hr_systems_drive_a_three_county_federation() {
     let out = query(OTHER, &["--cert-no", cert_no, "--name", name, "--json"]).expect_code(0);
     assert_eq!(check_masked(&out), hash, "after restart");
     let status = again.terminate();
-    assert_eq!(status.code(), Some(0), "restarted node: {status}\n{}", again.logs());
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "restarted node: {status}\n{}",
+        again.logs()
+    );
 }
