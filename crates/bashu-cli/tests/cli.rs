@@ -243,22 +243,37 @@ impl Drop for NodeProc {
     }
 }
 
-/// A port `p` with `p`, `p+1` and `p+2` all free on 127.0.0.1 (held together while checked).
+/// Whether `p`, `p+1` and `p+2` can all be bound on 127.0.0.1 (held together while checked).
+fn three_free_from(p: u16) -> bool {
+    if p == 0 || p > u16::MAX - 2 {
+        return false;
+    }
+    let held: Vec<_> = (p..=p + 2)
+        .map(|q| TcpListener::bind(("127.0.0.1", q)))
+        .collect();
+    held.iter().all(Result::is_ok)
+}
+
+/// A port `p` with `p`, `p+1` and `p+2` free on 127.0.0.1. Candidates come from below the
+/// usual ephemeral range (32768–60999), so that the test's own outgoing connections cannot
+/// take one of them as a source port before its node binds it; the kernel's pick of a free
+/// port is the fallback.
 fn three_free_ports() -> u16 {
-    for _ in 0..50 {
-        let Ok(first) = TcpListener::bind("127.0.0.1:0") else {
-            continue;
-        };
-        let Ok(addr) = first.local_addr() else {
-            continue;
-        };
-        let p = addr.port();
-        if p > u16::MAX - 2 {
-            continue;
+    let seed = std::process::id() as u64
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+    for i in 0..64u64 {
+        let p = 20_000 + (seed.wrapping_add(i.wrapping_mul(7_919)) % 12_000) as u16;
+        if three_free_from(p) {
+            return p;
         }
-        let second = TcpListener::bind(("127.0.0.1", p + 1));
-        let third = TcpListener::bind(("127.0.0.1", p + 2));
-        if second.is_ok() && third.is_ok() {
+    }
+    for _ in 0..64 {
+        let p = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_or(0, |a| a.port());
+        if three_free_from(p) {
             return p;
         }
     }
