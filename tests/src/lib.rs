@@ -11,12 +11,14 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use bashu_core::CountyCode;
+use bashu_core::import::ImportKind;
 use bashu_core::import::write_certificates_csv;
+use bashu_core::person::PseudonymKey;
 use bashu_core::record::CertificateInput;
 use bashu_core::synth;
 use bashu_node::bootstrap::{Founder, InitOptions, InitReport, init_alliance};
 use bashu_node::client::NodeClient;
-use bashu_node::import::{ImportSummary, import_file};
+use bashu_node::import::{ImportOptions, ImportSummary, import_file, import_file_with};
 use bashu_node::{Node, NodeConfig, PeerConfig, PeerOutcome};
 
 /// 荣昌区, 泸县, 隆昌市, 永川区, 大足区.
@@ -148,11 +150,47 @@ impl Cluster {
         import_file(&mut client, path, false, |_| {}).await.unwrap()
     }
 
+    /// Writes a text file (any import kind, CSV or JSON Lines) into the cluster directory.
+    pub fn write_file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Imports a file of any kind into node i, its kind named or (`None`) told from it.
+    pub async fn import_as(
+        &self,
+        i: usize,
+        path: &std::path::Path,
+        kind: Option<ImportKind>,
+    ) -> ImportSummary {
+        let mut client = self.client(i).await;
+        let options = ImportOptions {
+            kind,
+            lenient: false,
+        };
+        import_file_with(&mut client, path, &options, |_| {})
+            .await
+            .unwrap()
+    }
+
+    /// The alliance pseudonym key (the same at every node), to compute expected person keys.
+    pub fn pseudonym(&self) -> PseudonymKey {
+        let text = std::fs::read_to_string(&self.configs[0].pseudonym_key).unwrap();
+        PseudonymKey::from_file_string(&text).unwrap()
+    }
+
     /// Node i pulls from its peers once; panics if any peer failed.
     pub async fn sync(&self, i: usize) -> Vec<PeerOutcome> {
         let out = self.node(i).sync_now().await;
         for o in &out {
-            assert!(o.ok, "sync {} <- {} failed: {:?}", self.county(i), o.peer, o.errors);
+            assert!(
+                o.ok,
+                "sync {} <- {} failed: {:?}",
+                self.county(i),
+                o.peer,
+                o.errors
+            );
         }
         out
     }

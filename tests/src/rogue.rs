@@ -19,6 +19,8 @@ use bashu_proto::v1::exchange_server::{Exchange, ExchangeServer};
 #[derive(Clone, Default)]
 pub struct RogueData {
     pub checkpoints: Vec<pb::SignedCheckpoint>,
+    /// Equivocation evidence to offer.
+    pub evidence: Vec<Vec<u8>>,
     /// Per author code, entries from seq 1.
     pub entries: HashMap<String, Vec<SignedEntry>>,
 }
@@ -45,7 +47,16 @@ impl Exchange for Rogue {
         _: Request<pb::HeadsRequest>,
     ) -> Result<Response<pb::HeadsResponse>, Status> {
         Ok(Response::new(pb::HeadsResponse {
-            checkpoints: self.0.checkpoints.clone(),
+            heads: self
+                .0
+                .checkpoints
+                .iter()
+                .map(|c| pb::Head {
+                    checkpoint: Some(c.clone()),
+                    cosignatures: Vec::new(),
+                })
+                .collect(),
+            evidence: self.0.evidence.clone(),
         }))
     }
 
@@ -55,7 +66,9 @@ impl Exchange for Rogue {
         let req = req.into_inner();
         let entries = self.0.entries.get(&req.author).cloned().unwrap_or_default();
         let from = usize::try_from(req.from_seq.saturating_sub(1)).unwrap_or(usize::MAX);
-        let to = usize::try_from(req.to_seq).unwrap_or(usize::MAX).min(entries.len());
+        let to = usize::try_from(req.to_seq)
+            .unwrap_or(usize::MAX)
+            .min(entries.len());
         let slice: Vec<pb::SignedEntry> = entries
             .get(from..to)
             .unwrap_or_default()

@@ -14,7 +14,10 @@ async fn import_at_one_node_replicates_byte_identical_to_the_others() {
     let certs = c.certificates(0, 300, 1);
     let csv = c.write_csv("a.csv", &certs);
     let s = c.import(0, &csv).await;
-    assert_eq!((s.read, s.new, s.unchanged, s.refused.len()), (300, 300, 0, 0));
+    assert_eq!(
+        (s.read, s.new, s.unchanged, s.refused.len()),
+        (300, 300, 0, 0)
+    );
 
     c.sync(1).await;
     c.sync(2).await;
@@ -33,7 +36,11 @@ async fn import_at_one_node_replicates_byte_identical_to_the_others() {
     }
     // A second round brings nothing new.
     for o in c.sync(1).await {
-        assert!(o.received.is_empty(), "quiet sync received {:?}", o.received);
+        assert!(
+            o.received.is_empty(),
+            "quiet sync received {:?}",
+            o.received
+        );
     }
 }
 
@@ -85,11 +92,7 @@ async fn tampered_entries_are_refused_and_nothing_is_stored() {
     let cp = home.checkpoint(&a).unwrap().unwrap();
 
     // One byte flipped in the envelope, in the body, in the signature.
-    for (what, flip) in [
-        ("envelope", 0usize),
-        ("body", 1),
-        ("signature", 2),
-    ] {
+    for (what, flip) in [("envelope", 0usize), ("body", 1), ("signature", 2)] {
         let mut entries = genuine.clone();
         let e = &mut entries[17];
         let target = match flip {
@@ -188,7 +191,13 @@ async fn a_restarted_node_keeps_its_data_and_heads_and_sync_continues() {
     assert_eq!((s.new, s.unchanged), (11, 199));
     c.sync(1).await;
     assert_eq!(
-        c.node(1).store().checkpoint(&a).unwrap().unwrap().checkpoint().size,
+        c.node(1)
+            .store()
+            .checkpoint(&a)
+            .unwrap()
+            .unwrap()
+            .checkpoint()
+            .size,
         211
     );
 }

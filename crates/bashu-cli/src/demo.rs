@@ -33,7 +33,11 @@ pub(crate) struct DemoArgs {
     seed: u64,
 }
 
-const COUNTIES: [(&str, &str); 3] = [("500153", "荣昌区"), ("510521", "泸县"), ("511083", "隆昌市")];
+const COUNTIES: [(&str, &str); 3] = [
+    ("500153", "荣昌区"),
+    ("510521", "泸县"),
+    ("511083", "隆昌市"),
+];
 
 pub(crate) fn match_json(m: &pb::CertificateMatch) -> serde_json::Value {
     let c = m.certificate.clone().unwrap_or_default();
@@ -68,12 +72,22 @@ pub(crate) fn print_match(m: &pb::CertificateMatch) {
     println!(
         "证件 id              {} {}",
         c.id_type,
-        if m.id_no.is_empty() { &c.id_masked } else { &m.id_no }
+        if m.id_no.is_empty() {
+            &c.id_masked
+        } else {
+            &m.id_no
+        }
     );
-    println!("职业 occupation      {} {} ({})", c.occupation_code, c.occupation_name, c.work_type);
+    println!(
+        "职业 occupation      {} {} ({})",
+        c.occupation_code, c.occupation_name, c.work_type
+    );
     println!("等级 level           {level}");
     println!("发证日期 issued      {}", c.issue_date);
-    println!("评价机构 institution {} ({})", c.institution_name_printed, c.institution_uscc);
+    println!(
+        "评价机构 institution {} ({})",
+        c.institution_name_printed, c.institution_uscc
+    );
     println!("作者 author          {} seq {}", m.author, m.seq);
     println!("条目哈希 entry hash  {}", hex::encode(&m.entry_hash));
     println!();
@@ -88,7 +102,10 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
             tmp.path().to_owned()
         }
     };
-    println!("Bashu Exchange demo: three county nodes on loopback, in {}", dir.display());
+    println!(
+        "Bashu Exchange demo: three county nodes on loopback, in {}",
+        dir.display()
+    );
 
     let mut listeners = Vec::new();
     let mut founders = Vec::new();
@@ -114,20 +131,35 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
             sync_interval_secs: 0,
         },
     )?;
-    println!("1. alliance founded: genesis signed by all three counties ({})", report.genesis.display());
+    println!(
+        "1. alliance founded: genesis signed by all three counties ({})",
+        report.genesis.display()
+    );
 
     let mut nodes = Vec::new();
     for (files, listener) in report.counties.iter().zip(listeners) {
         let cfg = NodeConfig::load(&files.config)?;
         nodes.push(Node::start(cfg, Some(listener)).await?);
     }
-    println!("2. nodes started: {}", nodes.iter().map(|n| format!("{} @ {}", n.county(), n.local_addr())).collect::<Vec<_>>().join(", "));
+    println!(
+        "2. nodes started: {}",
+        nodes
+            .iter()
+            .map(|n| format!("{} @ {}", n.county(), n.local_addr()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 
     let mut clients = Vec::new();
     let mut samples = Vec::new();
     let started = Instant::now();
     for (i, (files, node)) in report.counties.iter().zip(&nodes).enumerate() {
-        let certs = synth::certificates(&files.county, &files.name, args.certificates, args.seed + i as u64);
+        let certs = synth::certificates(
+            &files.county,
+            &files.name,
+            args.certificates,
+            args.seed + i as u64,
+        );
         let path = files.dir.join("certificates.csv");
         let f = std::fs::File::create(&path)?;
         write_certificates_csv(std::io::BufWriter::new(f), &certs)?;
@@ -138,18 +170,31 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
             bail!("generated data was refused");
         }
         if let Some(c) = certs.get(certs.len() / 2) {
-            samples.push((files.county.clone(), c.cert_no.as_str().to_owned(), c.name.clone()));
+            samples.push((
+                files.county.clone(),
+                c.cert_no.as_str().to_owned(),
+                c.name.clone(),
+            ));
         }
         clients.push(client);
     }
-    println!("3. imported {} certificates per county in {:.2}s", args.certificates, started.elapsed().as_secs_f64());
+    println!(
+        "3. imported {} certificates per county in {:.2}s",
+        args.certificates,
+        started.elapsed().as_secs_f64()
+    );
 
     let started = Instant::now();
     let mut received = 0u64;
     for node in &nodes {
         for outcome in node.sync_now().await {
             if !outcome.ok {
-                bail!("sync {} ← {} failed: {}", node.county(), outcome.peer, outcome.errors.join("; "));
+                bail!(
+                    "sync {} ← {} failed: {}",
+                    node.county(),
+                    outcome.peer,
+                    outcome.errors.join("; ")
+                );
             }
             received += outcome.received.iter().map(|p| p.entries).sum::<u64>();
         }
@@ -175,7 +220,10 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
                 .await?
                 .into_inner();
             let Some(m) = resp.matches.first() else {
-                bail!("node {} does not hold certificate {cert_no} of {county}", node.county());
+                bail!(
+                    "node {} does not hold certificate {cert_no} of {county}",
+                    node.county()
+                );
             };
             if hashes.is_empty() {
                 print_match(m);
@@ -198,6 +246,8 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
     if !all_agree {
         bail!("nodes disagree");
     }
-    println!("demo finished: all three nodes hold identical, verified copies of every county's log");
+    println!(
+        "demo finished: all three nodes hold identical, verified copies of every county's log"
+    );
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! but some rows were refused.
 
 mod demo;
+mod governance;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,9 +13,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use bashu_core::CountyCode;
+use bashu_core::import::ImportKind;
 use bashu_node::bootstrap::{Founder, InitOptions, generate_key, init_alliance};
 use bashu_node::client::NodeClient;
-use bashu_node::import::{ImportSummary, import_file};
+use bashu_node::import::{ImportOptions, ImportSummary, import_file_with};
 use bashu_node::{Node, NodeConfig};
 use bashu_proto::v1 as pb;
 
@@ -43,7 +45,9 @@ enum Command {
     /// Run a county node until SIGINT or SIGTERM.
     Node(ConfigArg),
     /// Import an HR export (certificates CSV or JSON Lines) into the county's own node.
-    #[command(after_help = "Example:\n  bashu import --config fed/500153/node.toml certificates.csv")]
+    #[command(
+        after_help = "Example:\n  bashu import --config fed/500153/node.toml certificates.csv"
+    )]
     Import(ImportArgs),
     /// Pull now from the configured peers.
     Sync(SyncArgs),
@@ -67,10 +71,37 @@ enum KeysCmd {
         #[arg(long, default_value = "signing.key")]
         out: PathBuf,
     },
+    /// Print the public key and key id of a signing key file.
+    Show {
+        #[arg(long)]
+        key: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
 enum AllianceCmd {
+    /// Members, keys, decisions with their approvals, frozen logs, parameters.
+    Status {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Propose an alliance decision (an entry in this county's log).
+    #[command(
+        after_help = "Examples:\n  bashu alliance propose --config fed/500153/node.toml --id admit-500118 --kind admit-member --county 500118 --name 永川区 --signing-key HEX --endpoint http://10.0.0.8:7150\n  bashu alliance propose --config fed/500153/node.toml --id rotate-1 --kind rotate-key --county 500153 --new-key HEX --from-seq 120"
+    )]
+    Propose(ProposeArgs),
+    /// Approve another member's proposal (an entry in this county's log).
+    Approve {
+        #[arg(long)]
+        config: PathBuf,
+        /// County that proposed.
+        #[arg(long)]
+        proposer: String,
+        #[arg(long = "proposal-id")]
+        proposal_id: String,
+    },
     /// Write keys, node configs and the genesis signed by every founder.
     #[command(
         after_help = "Example:\n  bashu alliance init --dir fed --county 500153=荣昌区 --county 510521=泸县 --county 511083=隆昌市"
@@ -88,7 +119,10 @@ struct InitArgs {
     counties: Vec<String>,
     #[arg(long, default_value = "bashu-gongjiang")]
     alliance_id: String,
-    #[arg(long, default_value = "渝西川南“巴蜀工匠”协同培养融合区技能人才发展联盟")]
+    #[arg(
+        long,
+        default_value = "渝西川南“巴蜀工匠”协同培养融合区技能人才发展联盟"
+    )]
     alliance_name: String,
     /// Host the nodes listen on.
     #[arg(long, default_value = "127.0.0.1")]
@@ -107,17 +141,81 @@ struct InitArgs {
     sync_interval: u64,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DecisionKindArg {
+    AdmitMember,
+    RemoveMember,
+    RotateKey,
+    DeclareCompromised,
+    SetScope,
+    SetPromotionTable,
+    SetParameters,
+    ResolveEquivocation,
+}
+
+#[derive(Args)]
+struct ProposeArgs {
+    #[arg(long)]
+    config: PathBuf,
+    /// Proposal id, unique in this county's log.
+    #[arg(long)]
+    id: String,
+    #[arg(long, value_enum)]
+    kind: DecisionKindArg,
+    /// The county the decision is about.
+    #[arg(long)]
+    county: Option<String>,
+    /// Name of a county to admit.
+    #[arg(long)]
+    name: Option<String>,
+    /// Public signing key (hex) of a county to admit.
+    #[arg(long)]
+    signing_key: Option<String>,
+    /// Endpoint of a county to admit.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// New public key (hex) for rotate-key.
+    #[arg(long)]
+    new_key: Option<String>,
+    /// Key id (hex) for declare-compromised.
+    #[arg(long)]
+    key_id: Option<String>,
+    /// Log position the decision acts from (remove-member, rotate-key, declare-compromised).
+    #[arg(long)]
+    from_seq: Option<u64>,
+    /// Entries up to this position stand (resolve-equivocation).
+    #[arg(long)]
+    keep_up_to: Option<u64>,
+    /// Promotion table id (set-promotion-table).
+    #[arg(long)]
+    table_id: Option<String>,
+    /// JSON file with the scope, table or parameters.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Effective date, YYYY-MM-DD (parameter decisions apply from it; default today).
+    #[arg(long)]
+    effective_date: Option<String>,
+    #[arg(long, default_value = "")]
+    reason: String,
+}
+
 #[derive(Args)]
 struct ImportArgs {
     #[arg(long)]
     config: PathBuf,
-    /// Ignore unknown columns instead of refusing the file.
+    /// Ignore unknown columns instead of refusing the file (CSV) or the row (JSON Lines).
     #[arg(long)]
     lenient: bool,
+    /// The kind of records in every file: certificates, certificate-status, institutions,
+    /// filings, filing-status, experts, relations, batches, competitions, results,
+    /// occupations, urgent. Default: told from each file's header row (CSV) or first
+    /// object (JSON Lines).
+    #[arg(long, value_name = "KIND")]
+    kind: Option<ImportKind>,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
-    /// Files to import.
+    /// Files to import: CSV (English or Chinese headers) or JSON Lines (.jsonl).
     #[arg(required = true)]
     files: Vec<PathBuf>,
 }
@@ -170,7 +268,10 @@ fn init_tracing(default: &str) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -198,7 +299,31 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("public key  {}", hex::encode(key.public_key().to_bytes()));
             println!("key id      {}", key.key_id());
         }
+        Command::Keys(KeysCmd::Show { key }) => {
+            let text = std::fs::read_to_string(&key)
+                .with_context(|| format!("cannot read {}", key.display()))?;
+            let key = bashu_core::keys::SigningKey::from_file_string(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
+            println!("public key  {}", hex::encode(key.public_key().to_bytes()));
+            println!("key id      {}", key.key_id());
+        }
         Command::Alliance(AllianceCmd::Init(args)) => alliance_init(args)?,
+        Command::Alliance(AllianceCmd::Status { config, json }) => {
+            init_tracing("warn");
+            governance::status(&config, json).await?;
+        }
+        Command::Alliance(AllianceCmd::Propose(args)) => {
+            init_tracing("warn");
+            governance::propose(args).await?;
+        }
+        Command::Alliance(AllianceCmd::Approve {
+            config,
+            proposer,
+            proposal_id,
+        }) => {
+            init_tracing("warn");
+            governance::approve(&config, proposer, proposal_id).await?;
+        }
         Command::Node(ConfigArg { config }) => {
             init_tracing("info");
             run_node(&config).await?;
@@ -225,7 +350,8 @@ fn alliance_init(args: InitArgs) -> Result<()> {
         let (code, name) = c
             .split_once('=')
             .with_context(|| format!("--county {c}: expected CODE=NAME, e.g. 500153=荣昌区"))?;
-        let county = CountyCode::parse(code.trim()).map_err(|e| anyhow::anyhow!("--county {c}: {e}"))?;
+        let county =
+            CountyCode::parse(code.trim()).map_err(|e| anyhow::anyhow!("--county {c}: {e}"))?;
         founders.push(Founder {
             county,
             name: name.trim().to_owned(),
@@ -301,12 +427,17 @@ fn endpoint_of(cfg: &NodeConfig) -> String {
     format!("http://{addr}")
 }
 
-async fn connect(config: &Path) -> Result<(NodeConfig, NodeClient)> {
+pub(crate) async fn connect(config: &Path) -> Result<(NodeConfig, NodeClient)> {
     let cfg = NodeConfig::load(config)?;
     let endpoint = endpoint_of(&cfg);
     let client = NodeClient::connect(endpoint.clone())
         .await
-        .with_context(|| format!("cannot reach the node at {endpoint}; is `bashu node --config {}` running?", config.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot reach the node at {endpoint}; is `bashu node --config {}` running?",
+                config.display()
+            )
+        })?;
     Ok((cfg, client))
 }
 
@@ -333,12 +464,19 @@ pub(crate) fn print_summary(s: &ImportSummary) {
 
 async fn import(args: ImportArgs) -> Result<ExitCode> {
     let (_, mut client) = connect(&args.config).await?;
+    let options = ImportOptions {
+        kind: args.kind,
+        lenient: args.lenient,
+    };
     let mut any_refused = false;
     let mut summaries = Vec::new();
     for file in &args.files {
-        let summary = import_file(&mut client, file, args.lenient, |_| {}).await?;
+        let summary = import_file_with(&mut client, file, &options, |_| {}).await?;
         any_refused |= !summary.refused.is_empty();
         if !args.json {
+            if let Some(kind) = ImportKind::parse(&summary.kind) {
+                println!("{}: {} ({})", summary.file, kind, kind.label_zh());
+            }
             print_summary(&summary);
         }
         summaries.push(summary);
@@ -383,7 +521,10 @@ async fn sync(args: SyncArgs) -> Result<()> {
                 println!("peer {}: FAILED ({}), {} entries", p.peer, p.error, got);
             }
             for a in &p.received {
-                println!("  author {}: {} entries, {} bytes", a.author, a.entries, a.bytes);
+                println!(
+                    "  author {}: {} entries, {} bytes",
+                    a.author, a.entries, a.bytes
+                );
             }
         }
     }

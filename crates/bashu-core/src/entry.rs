@@ -72,7 +72,9 @@ impl EntryKind {
     }
 
     pub fn from_code(code: i64) -> Option<EntryKind> {
-        EntryKind::ALL.into_iter().find(|k| i64::from(k.code()) == code)
+        EntryKind::ALL
+            .into_iter()
+            .find(|k| i64::from(k.code()) == code)
     }
 }
 
@@ -100,6 +102,8 @@ pub enum ProtocolError {
         key_id: String,
         seq: u64,
     },
+    #[error("the log of {author} is frozen at {at} after equivocation")]
+    Frozen { author: String, at: u64 },
     #[error("unknown entry kind {0}")]
     UnknownKind(i32),
     #[error("body hash does not match the body")]
@@ -124,8 +128,12 @@ fn decode_err(e: prost::DecodeError) -> ProtocolError {
 pub trait Keyring {
     fn alliance_id(&self) -> &str;
     /// The public key `author` signs with at log position `seq`, if `key_id` names it.
-    fn key_at(&self, author: &CountyCode, key_id: &KeyId, seq: u64)
-    -> Result<PublicKey, ProtocolError>;
+    fn key_at(
+        &self,
+        author: &CountyCode,
+        key_id: &KeyId,
+        seq: u64,
+    ) -> Result<PublicKey, ProtocolError>;
 }
 
 /// An entry as it travels and is stored: envelope bytes, signature and body. Not trusted.
@@ -171,7 +179,7 @@ pub struct EntryHeader {
 }
 
 impl EntryHeader {
-    fn decode(bytes: &[u8]) -> Result<EntryHeader, ProtocolError> {
+    pub(crate) fn decode(bytes: &[u8]) -> Result<EntryHeader, ProtocolError> {
         let m = pb::Entry::decode(bytes).map_err(decode_err)?;
         let author = CountyCode::parse(&m.author)
             .map_err(|e| ProtocolError::Decode(format!("author: {}", e.message_en)))?;
@@ -382,7 +390,7 @@ impl VerifiedCheckpoint {
     }
 }
 
-fn decode_checkpoint(bytes: &[u8]) -> Result<Checkpoint, ProtocolError> {
+pub(crate) fn decode_checkpoint(bytes: &[u8]) -> Result<Checkpoint, ProtocolError> {
     let m = pb::Checkpoint::decode(bytes).map_err(decode_err)?;
     Ok(Checkpoint {
         alliance_id: m.alliance_id,
@@ -574,7 +582,12 @@ impl SignedGenesis {
         let bytes = genesis.encode();
         let signatures = founders
             .iter()
-            .map(|(c, k)| (c.as_str().to_owned(), k.sign(Domain::Genesis, &bytes).0.to_vec()))
+            .map(|(c, k)| {
+                (
+                    c.as_str().to_owned(),
+                    k.sign(Domain::Genesis, &bytes).0.to_vec(),
+                )
+            })
             .collect();
         SignedGenesis { bytes, signatures }
     }

@@ -7,6 +7,7 @@
 pub mod codec;
 pub mod date;
 pub mod entry;
+pub mod governance;
 pub mod id;
 pub mod import;
 pub mod keys;

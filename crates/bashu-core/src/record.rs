@@ -4,7 +4,9 @@ use crate::date::Date;
 use crate::id::{CertNo, Level, OccupationCode, Uscc};
 
 /// 证书类型.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CertType {
     /// 职业技能等级证书
@@ -18,7 +20,9 @@ pub enum CertType {
 }
 
 /// 证书状态.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CertStatus {
     /// 有效
@@ -32,7 +36,9 @@ pub enum CertStatus {
 }
 
 /// How a certificate came to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CertSource {
     /// 认定
@@ -464,7 +470,10 @@ pub struct Relation {
 impl Relation {
     pub fn record_id(&self) -> String {
         let c: String = self.counterpart.chars().take(16).collect();
-        format!("{}/{:?}/{}/{:?}", self.expert_id, self.counterpart_kind, c, self.relation)
+        format!(
+            "{}/{:?}/{}/{:?}",
+            self.expert_id, self.counterpart_kind, c, self.relation
+        )
     }
 }
 

@@ -88,7 +88,10 @@ mod tests {
         assert_eq!(serde_json::to_string(&d).unwrap(), "\"2024-02-29\"");
         assert!(serde_json::from_str::<Date>("\"2023-02-29\"").is_err());
         assert_eq!(serde_json::from_str::<Level>("3").unwrap(), Level::Three);
-        assert_eq!(serde_json::from_str::<Level>("\"技师\"").unwrap(), Level::Two);
+        assert_eq!(
+            serde_json::from_str::<Level>("\"技师\"").unwrap(),
+            Level::Two
+        );
         assert_eq!(serde_json::to_string(&Level::Two).unwrap(), "2");
         assert!(serde_json::from_str::<Level>("9").is_err());
     }

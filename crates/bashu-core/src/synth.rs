@@ -2,7 +2,9 @@
 //! county codes and occupations. The same seed gives the same records.
 
 use crate::date::Date;
-use crate::id::{CertNo, CountyCode, Level, OccupationCode, PersonId, Uscc, id_check_char, uscc_check_char};
+use crate::id::{
+    CertNo, CountyCode, Level, OccupationCode, PersonId, Uscc, id_check_char, uscc_check_char,
+};
 use crate::record::{CertStatus, CertType, CertificateInput};
 
 /// SplitMix64: small, fast, and good enough for synthetic data (not for keys).
@@ -47,11 +49,12 @@ pub const OCCUPATIONS: &[(&str, &str, &str)] = &[
 ];
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "罗", "唐", "谢",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "罗", "唐", "谢",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀", "霞", "平",
-    "刚", "桂", "英", "华", "建", "国", "兰", "红", "林", "波",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "建", "国", "兰", "红", "林", "波",
 ];
 
 /// A plausible resident ID number born in `year` (valid check digit and birth date).
@@ -86,7 +89,12 @@ pub struct SynthInstitution {
 /// The institutions of `county` the generator issues from.
 pub fn institutions(county: &CountyCode, county_name: &str, seed: u64) -> Vec<SynthInstitution> {
     let mut rng = Rng::new(seed ^ 0x1157);
-    let names = ["职业技术学院", "技工学校", "机械制造有限公司", "职业技能培训中心"];
+    let names = [
+        "职业技术学院",
+        "技工学校",
+        "机械制造有限公司",
+        "职业技能培训中心",
+    ];
     names
         .iter()
         .enumerate()
@@ -109,7 +117,12 @@ pub fn institutions(county: &CountyCode, county_name: &str, seed: u64) -> Vec<Sy
 }
 
 /// `n` valid certificates issued in `county` (numbers unique within the county).
-pub fn certificates(county: &CountyCode, county_name: &str, n: usize, seed: u64) -> Vec<CertificateInput> {
+pub fn certificates(
+    county: &CountyCode,
+    county_name: &str,
+    n: usize,
+    seed: u64,
+) -> Vec<CertificateInput> {
     let mut rng = Rng::new(seed ^ county.as_str().parse::<u64>().unwrap_or(0));
     let insts = institutions(county, county_name, seed);
     let province2 = county.province_code().to_owned();
@@ -126,7 +139,11 @@ pub fn certificates(county: &CountyCode, county_name: &str, n: usize, seed: u64)
             "{}{}{}",
             rng.pick(SURNAMES),
             rng.pick(GIVEN),
-            if rng.below(2) == 0 { *rng.pick(GIVEN) } else { "" }
+            if rng.below(2) == 0 {
+                *rng.pick(GIVEN)
+            } else {
+                ""
+            }
         );
         // The serial is six digits; past a million the site serial moves on.
         let site = (inst.site_serial.parse::<usize>().unwrap_or(0) + i / 1_000_000) % 1_000_000;
@@ -141,14 +158,22 @@ pub fn certificates(county: &CountyCode, county_name: &str, n: usize, seed: u64)
             i % 1_000_000
         );
         let id = id_number(&mut rng, county.as_str(), birth_year);
-        let (Ok(cert_no), Ok(person_id), Ok(occupation_code), Some(level), Ok(issue_date), Ok(uscc)) = (
+        let (
+            Ok(cert_no),
+            Ok(person_id),
+            Ok(occupation_code),
+            Some(level),
+            Ok(issue_date),
+            Ok(uscc),
+        ) = (
             CertNo::parse(&cert_no),
             PersonId::parse("", &id),
             OccupationCode::parse(occ_code),
             Level::from_digit(level_digit),
             Date::from_ymd(year, month, day),
             Uscc::parse(&inst.uscc),
-        ) else {
+        )
+        else {
             continue;
         };
         out.push(CertificateInput {

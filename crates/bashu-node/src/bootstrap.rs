@@ -131,7 +131,9 @@ pub fn init_alliance(
     opts: &InitOptions,
 ) -> Result<InitReport, BootstrapError> {
     if founders.is_empty() {
-        return Err(BootstrapError::Invalid("at least one county is needed".into()));
+        return Err(BootstrapError::Invalid(
+            "at least one county is needed".into(),
+        ));
     }
     let mut seen = std::collections::BTreeSet::new();
     for f in founders {
@@ -201,8 +203,11 @@ pub fn init_alliance(
         founded_on: opts.founded_on.clone(),
         rule_parameters_json: String::new(),
     };
-    let signers: Vec<(&CountyCode, &SigningKey)> =
-        counties.iter().map(|c| &c.county).zip(keys.iter()).collect();
+    let signers: Vec<(&CountyCode, &SigningKey)> = counties
+        .iter()
+        .map(|c| &c.county)
+        .zip(keys.iter())
+        .collect();
     let signed = SignedGenesis::sign(&genesis, &signers);
     let genesis_path = dir.join("genesis.bin");
     write_file(&genesis_path, &signed.encode())?;

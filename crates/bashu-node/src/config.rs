@@ -58,6 +58,15 @@ pub struct SyncConfig {
     pub max_chunk: u32,
     /// Seconds to wait for a peer to answer before giving up on it for this round.
     pub peer_timeout_secs: u64,
+    /// Before appending to its own log after a start, pull from a peer so that a node
+    /// restored from an old copy learns its own later entries first (no self-fork).
+    /// Writes wait until one peer answered. Only for a node without peers is it moot.
+    #[serde(default = "yes")]
+    pub confirm_own_log_on_start: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for SyncConfig {
@@ -66,6 +75,7 @@ impl Default for SyncConfig {
             interval_secs: 3600,
             max_chunk: 1024,
             peer_timeout_secs: 30,
+            confirm_own_log_on_start: true,
         }
     }
 }

@@ -1,15 +1,15 @@
-//! The client side of `bashu import`: read an export file, validate every row (the node
-//! validates again), submit the good rows to the county's own node in batches.
+//! The client side of `bashu import`: read an export file of any record kind (SPEC §4),
+//! validate every row (the node validates again), submit the good rows to the county's own
+//! node in batches.
 
 use std::path::Path;
 
-use bashu_core::import::{ImportFile, parse_certificates_csv, parse_certificates_jsonl};
-use bashu_core::record::CertificateInput;
+use bashu_core::import::{Format, ImportKind, RecordFile, parse_records};
 use bashu_proto::v1 as pb;
 
 use crate::client::NodeClient;
 
-/// Rows per `SubmitCertificates` call: one atomic, durable append on the node each.
+/// Rows per `SubmitRecords` call: one atomic, durable append on the node each.
 pub const SUBMIT_BATCH: usize = 2000;
 
 /// A row that was not stored, and why.
@@ -26,11 +26,14 @@ pub struct Refusal {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportSummary {
     pub file: String,
+    /// The kind of records the file holds (`certificates`, `filings`, …); empty for a
+    /// JSON Lines file without records.
+    pub kind: String,
     /// Data rows read.
     pub read: u64,
-    /// Rows that became new entries.
+    /// Records that became new entries (a filing row with a status is two records).
     pub new: u64,
-    /// Rows identical to what the node already holds.
+    /// Records identical to what the node already holds.
     pub unchanged: u64,
     pub refused: Vec<Refusal>,
     /// The county's log size afterwards.
@@ -51,63 +54,67 @@ pub enum ImportError {
     Node(String),
 }
 
-fn submission(origin: &str, c: &CertificateInput) -> pb::CertificateSubmission {
-    pb::CertificateSubmission {
-        cert_no: c.cert_no.as_str().to_owned(),
-        cert_type: c.cert_type.as_code().to_owned(),
-        name: c.name.clone(),
-        id_type: c.person_id.id_type_label().to_owned(),
-        id_no: c.person_id.normalised_number().to_owned(),
-        occupation_code: c.occupation_code.as_str().to_owned(),
-        occupation_name: c.occupation_name.clone(),
-        work_type: c.work_type.clone(),
-        level: c.level.label_zh().to_owned(),
-        issue_date: c.issue_date.to_string(),
-        institution_uscc: c.institution_uscc.as_str().to_owned(),
-        institution_name: c.institution_name.clone(),
-        filing_no: c.filing_no.clone(),
-        batch_id: c.batch_id.clone().unwrap_or_default(),
-        status: c.status.as_code().to_owned(),
-        origin: origin.to_owned(),
-    }
+/// How to read an import file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The kind of records; `None` tells it from the CSV header or the first JSON object.
+    pub kind: Option<ImportKind>,
+    /// Ignore unknown columns instead of refusing the file (CSV) or the row (JSON Lines).
+    pub lenient: bool,
 }
 
-/// Parses a certificates file (`.jsonl`/`.ndjson` as JSON Lines, anything else as CSV).
-pub fn parse_file(path: &Path, lenient: bool) -> Result<ImportFile<CertificateInput>, ImportError> {
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let f = std::fs::File::open(path).map_err(|source| ImportError::Open {
+/// Parses an import file of any kind: JSON Lines for `.jsonl`/`.ndjson`/`.json` (or
+/// content starting with `{`), CSV otherwise.
+pub fn parse_file(path: &Path, options: &ImportOptions) -> Result<RecordFile, ImportError> {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Open {
         path: path.display().to_string(),
         source,
     })?;
-    let is_jsonl = matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("jsonl" | "ndjson")
-    );
-    if is_jsonl {
-        parse_certificates_jsonl(std::io::BufReader::new(f), &name, lenient)
-    } else {
-        parse_certificates_csv(f, &name, lenient)
-    }
+    let format = Format::detect(&name, &bytes);
+    parse_records(
+        bytes.as_slice(),
+        &name,
+        format,
+        options.kind,
+        options.lenient,
+    )
     .map_err(|e| ImportError::File(e.to_string()))
 }
 
-/// Imports one file into the node behind `client`. `progress` is called after each batch
-/// with the number of rows submitted so far.
+/// Imports one file, its kind told from its content, into the node behind `client`.
+/// `progress` is called after each batch with the number of rows submitted so far.
 pub async fn import_file(
     client: &mut NodeClient,
     path: &Path,
     lenient: bool,
+    progress: impl FnMut(u64),
+) -> Result<ImportSummary, ImportError> {
+    let options = ImportOptions {
+        kind: None,
+        lenient,
+    };
+    import_file_with(client, path, &options, progress).await
+}
+
+/// Imports one file into the node behind `client`, as `options` say.
+pub async fn import_file_with(
+    client: &mut NodeClient,
+    path: &Path,
+    options: &ImportOptions,
     mut progress: impl FnMut(u64),
 ) -> Result<ImportSummary, ImportError> {
-    let parsed = parse_file(path, lenient)?;
+    let RecordFile { kind, file } = parse_file(path, options)?;
     let mut summary = ImportSummary {
         file: path.display().to_string(),
-        read: (parsed.rows.len() + parsed.refused.len()) as u64,
+        kind: kind.map_or_else(String::new, |k| k.as_str().to_owned()),
+        read: (file.rows.len() + file.refused.len()) as u64,
         ..ImportSummary::default()
     };
-    summary.refused = parsed
+    summary.refused = file
         .refused
         .into_iter()
         .map(|e| Refusal {
@@ -118,32 +125,40 @@ pub async fn import_file(
         })
         .collect();
     let mut done = 0u64;
-    for batch in parsed.rows.chunks(SUBMIT_BATCH) {
-        let req = pb::SubmitCertificatesRequest {
-            certificates: batch
+    for batch in file.rows.chunks(SUBMIT_BATCH) {
+        let req = pb::SubmitRecordsRequest {
+            records: batch
                 .iter()
-                .map(|r| submission(&r.origin, &r.value))
+                .map(|r| pb::RecordSubmission {
+                    kind: r.value.input.kind().as_str().to_owned(),
+                    json: r.value.json.clone(),
+                    origin: r.origin.clone(),
+                })
                 .collect(),
         };
         let resp = client
             .county
-            .submit_certificates(req)
+            .submit_records(req)
             .await
             .map_err(|s| ImportError::Node(s.message().to_owned()))?
             .into_inner();
         summary.new += resp.created;
         summary.unchanged += resp.unchanged;
         summary.log_size = resp.log_size;
-        summary.refused.extend(resp.refused.into_iter().map(|r| Refusal {
-            origin: r.origin,
-            column: r.field,
-            message_zh: r.message_zh,
-            message_en: r.message_en,
-        }));
+        summary
+            .refused
+            .extend(resp.refused.into_iter().map(|r| Refusal {
+                origin: r.origin,
+                column: r.field,
+                message_zh: r.message_zh,
+                message_en: r.message_en,
+            }));
         done += batch.len() as u64;
         progress(done);
     }
-    summary.refused.sort_by(|a, b| natural_origin(&a.origin).cmp(&natural_origin(&b.origin)));
+    summary
+        .refused
+        .sort_by(|a, b| natural_origin(&a.origin).cmp(&natural_origin(&b.origin)));
     Ok(summary)
 }
 

@@ -7,8 +7,8 @@
 
 pub mod bootstrap;
 pub mod client;
-pub mod import;
 pub mod config;
+pub mod import;
 mod node;
 mod services;
 mod transport;

@@ -11,7 +11,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tracing::Instrument;
 
 use bashu_core::CountyCode;
-use bashu_core::entry::{Alliance, Keyring, SignedGenesis};
+use bashu_core::entry::{Alliance, SignedGenesis};
 use bashu_core::keys::SigningKey;
 use bashu_core::person::PseudonymKey;
 use bashu_proto::v1::admin_server::AdminServer;
@@ -19,7 +19,7 @@ use bashu_proto::v1::county_server::CountyServer;
 use bashu_proto::v1::exchange_server::ExchangeServer;
 use bashu_proto::v1::query_server::QueryServer;
 use bashu_store::{SledStore, Store};
-use bashu_sync::{AuthorProgress, LocalAuthor, pull_from_peer};
+use bashu_sync::{AuthorProgress, LocalAuthor, SyncContext, Trust, pull_from_peer};
 
 use crate::config::{NodeConfig, PeerConfig};
 use crate::services::Services;
@@ -51,12 +51,19 @@ pub enum NodeError {
 pub(crate) struct NodeState {
     pub county: CountyCode,
     pub alliance: Arc<Alliance>,
+    pub trust: Arc<Trust>,
     pub store: Arc<dyn Store>,
     pub author: LocalAuthor,
     pub pseudonym: PseudonymKey,
     pub peers: Vec<PeerConfig>,
     pub max_chunk: u32,
     pub peer_timeout: Duration,
+    /// True once this node's own log is confirmed with a peer (or no confirmation is
+    /// needed): only then does it append, so a node restored from an old copy learns its
+    /// own later entries first and never forks its own log.
+    pub own_log_confirmed: watch::Sender<bool>,
+    /// One sync round at a time (scheduled, asked for, or at start).
+    pub sync_lock: tokio::sync::Mutex<()>,
 }
 
 /// The outcome of one sync session with one peer.
@@ -73,6 +80,7 @@ pub struct PeerOutcome {
 impl NodeState {
     /// Pulls from every configured peer, one after another.
     pub(crate) async fn sync_all(&self) -> Vec<PeerOutcome> {
+        let _round = self.sync_lock.lock().await;
         let mut out = Vec::with_capacity(self.peers.len());
         for peer in &self.peers {
             out.push(self.sync_peer(peer).await);
@@ -87,17 +95,29 @@ impl NodeState {
 
     async fn sync_peer_inner(&self, peer: &PeerConfig) -> PeerOutcome {
         let started = Instant::now();
-        let keys: Arc<dyn Keyring + Send + Sync> = self.alliance.clone();
+        let ctx = SyncContext {
+            store: self.store.clone(),
+            trust: self.trust.clone(),
+            witness: Some((self.county.clone(), self.author.key().clone())),
+            max_chunk: self.max_chunk,
+        };
         let result = match GrpcPeer::connect(peer, self.peer_timeout).await {
             Ok(transport) => {
-                let transport = transport.with_identity(self.alliance.alliance_id(), &self.county);
-                pull_from_peer(&transport, self.store.clone(), keys, self.max_chunk).await
+                let transport = transport
+                    .with_identity(self.alliance.genesis().alliance_id.as_str(), &self.county);
+                pull_from_peer(&transport, &ctx).await
             }
             Err(e) => Err(e.into()),
         };
+        if result.is_ok() {
+            self.own_log_confirmed.send_replace(true);
+        }
         let seconds = started.elapsed().as_secs_f64();
         match result {
             Ok(report) => {
+                for (author, at) in &report.equivocations {
+                    tracing::error!(author = %author, consistent_up_to = at, "county equivocated; its log is frozen");
+                }
                 for p in &report.received {
                     tracing::info!(
                         author = %p.author, entries = p.entries, bytes = p.bytes, size = p.size,
@@ -147,6 +167,7 @@ pub struct Node {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<Result<(), tonic::transport::Error>>,
     scheduler: Option<JoinHandle<()>>,
+    confirmer: Option<JoinHandle<()>>,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -184,33 +205,25 @@ impl Node {
         let county = CountyCode::parse(&cfg.county)
             .map_err(|e| NodeError::Invalid(format!("county in config: {e}")))?;
         let alliance = Arc::new(load_alliance(&cfg.genesis)?);
-        let member = alliance.member(&county).ok_or_else(|| {
-            NodeError::Invalid(format!(
-                "county {county} is not a member of alliance {}",
-                alliance.alliance_id()
-            ))
-        })?;
-        let key_text = String::from_utf8_lossy(&read("signing key", &cfg.signing_key)?).into_owned();
+        let key_text =
+            String::from_utf8_lossy(&read("signing key", &cfg.signing_key)?).into_owned();
         let key = SigningKey::from_file_string(&key_text).map_err(|e| {
             NodeError::Invalid(format!("signing key {}: {e}", cfg.signing_key.display()))
         })?;
-        if key.public_key() != member.signing_key {
-            return Err(NodeError::Invalid(format!(
-                "signing key {} is not the key the alliance holds for {county}",
-                cfg.signing_key.display()
-            )));
-        }
         let pseudonym_text =
             String::from_utf8_lossy(&read("pseudonym key", &cfg.pseudonym_key)?).into_owned();
         let pseudonym = PseudonymKey::from_file_string(&pseudonym_text).map_err(|e| {
-            NodeError::Invalid(format!("pseudonym key {}: {e}", cfg.pseudonym_key.display()))
+            NodeError::Invalid(format!(
+                "pseudonym key {}: {e}",
+                cfg.pseudonym_key.display()
+            ))
         })?;
         for p in &cfg.peers {
             let pc = CountyCode::parse(&p.county)
                 .map_err(|e| NodeError::Invalid(format!("peer county {}: {e}", p.county)))?;
-            if alliance.member(&pc).is_none() {
+            if pc == county {
                 return Err(NodeError::Invalid(format!(
-                    "peer {pc} is not a member of the alliance"
+                    "county {pc} lists itself as a peer"
                 )));
             }
         }
@@ -224,6 +237,26 @@ impl Node {
                 }
             })?,
         );
+        let trust = Arc::new(
+            Trust::load(alliance.genesis().clone(), store.as_ref()).map_err(|e| {
+                NodeError::Store {
+                    path: store_path.display().to_string(),
+                    reason: e.to_string(),
+                }
+            })?,
+        );
+        {
+            let state = trust.current();
+            match state.member(&county) {
+                None => tracing::warn!(county = %county,
+                    "not (yet) a member of the alliance: other nodes accept this county's entries once its admission is approved"),
+                Some(m) if !m.keys.iter().any(|k| k.key == key.public_key()) => {
+                    tracing::error!(county = %county, key_id = %key.key_id(),
+                        "the configured signing key is not a key the alliance holds for this county; writes will be refused")
+                }
+                Some(_) => {}
+            }
+        }
         let listener = match listener {
             Some(l) => l,
             None => TcpListener::bind(cfg.listen)
@@ -238,15 +271,21 @@ impl Node {
             source,
         })?;
 
+        let needs_confirmation = !cfg.peers.is_empty() && cfg.sync.confirm_own_log_on_start;
+        let (own_log_confirmed, _) = watch::channel(!needs_confirmation);
         let state = Arc::new(NodeState {
             author: LocalAuthor::new(
                 store.clone(),
+                trust.clone(),
                 key,
-                alliance.alliance_id().to_owned(),
+                alliance.genesis().alliance_id.clone(),
                 county.clone(),
             ),
             county: county.clone(),
             alliance,
+            trust,
+            own_log_confirmed,
+            sync_lock: tokio::sync::Mutex::new(()),
             store,
             pseudonym,
             peers: cfg.peers.clone(),
@@ -276,11 +315,33 @@ impl Node {
                 }),
         );
 
+        let confirmer = needs_confirmation.then(|| {
+            // Learn this county's own latest checkpoint from a peer before appending.
+            let state = state.clone();
+            let mut stop = shutdown_rx.clone();
+            tokio::spawn(async move {
+                let mut wait = Duration::from_millis(200);
+                while !*state.own_log_confirmed.borrow() {
+                    state.sync_all().await;
+                    if *state.own_log_confirmed.borrow() {
+                        tracing::info!("own log confirmed with a peer; appending enabled");
+                        break;
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
+                    }
+                    wait = (wait * 2).min(Duration::from_secs(30));
+                }
+            })
+        });
+
         let scheduler = (cfg.sync.interval_secs > 0 && !cfg.peers.is_empty()).then(|| {
             let state = state.clone();
             let period = Duration::from_secs(cfg.sync.interval_secs);
             tokio::spawn(async move {
-                let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+                let mut tick =
+                    tokio::time::interval_at(tokio::time::Instant::now() + period, period);
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     tokio::select! {
@@ -298,6 +359,7 @@ impl Node {
             shutdown,
             server,
             scheduler,
+            confirmer,
         })
     }
 
@@ -324,8 +386,8 @@ impl Node {
     /// the scheduler and closes the store.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
-        if let Some(s) = self.scheduler {
-            let _ = s.await;
+        for task in [self.scheduler, self.confirmer].into_iter().flatten() {
+            let _ = task.await;
         }
         match self.server.await {
             Ok(Ok(())) => {}

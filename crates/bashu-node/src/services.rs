@@ -11,12 +11,14 @@ use tonic::{Request, Response, Status};
 
 use bashu_core::CountyCode;
 use bashu_core::codec::Certificate;
-use bashu_core::entry::{EntryKind, Keyring};
+use bashu_core::entry::EntryKind;
+use bashu_core::governance::{Approval, Proposal};
 use bashu_core::id::PersonId;
-use bashu_core::import::certificate_from_fields;
+use bashu_core::import::{ImportKind, Ingested, certificate_from_fields, to_records};
+use bashu_core::record::Record;
 use bashu_proto::v1 as pb;
 use bashu_store::{HomeRecord, RecordPointer, Store, StoreError};
-use bashu_sync::{OwnRecord, serve_heads, serve_pull_chunk};
+use bashu_sync::{OwnRecord, SubmitOutcome, WriteError, serve_heads, serve_pull_chunk};
 
 use crate::node::{NodeState, now_ms};
 
@@ -34,6 +36,73 @@ impl Services {
     pub(crate) fn new(state: Arc<NodeState>) -> Services {
         Services { state }
     }
+
+    /// Appends to this county's own log: waits (bounded) until the own log is confirmed
+    /// with a peer after a start, then signs and stores only what changed.
+    pub(crate) async fn append_own(
+        &self,
+        records: Vec<OwnRecord>,
+    ) -> Result<SubmitOutcome, Status> {
+        let mut confirmed = self.state.own_log_confirmed.subscribe();
+        let wait = tokio::time::timeout(OWN_LOG_WAIT, async move {
+            confirmed.wait_for(|c| *c).await.is_ok()
+        })
+        .await;
+        if wait != Ok(true) {
+            return Err(Status::unavailable(
+                "this node has not yet confirmed its own log with any peer; try again when a peer is reachable / 本节点尚未与任何对等节点确认本县日志，请在对等节点可达后重试",
+            ));
+        }
+        let state = self.state.clone();
+        blocking(move || state.author.submit(records, now_ms()).map_err(write_status)).await
+    }
+}
+
+impl Services {
+    /// Appends one governance entry and re-derives the alliance state.
+    async fn append_governance(
+        &self,
+        kind: EntryKind,
+        record_id: String,
+        body: Vec<u8>,
+    ) -> Result<(Vec<u8>, u64), Status> {
+        let outcome = self
+            .append_own(vec![OwnRecord {
+                kind,
+                record_id: record_id.clone(),
+                body,
+                home: Vec::new(),
+            }])
+            .await?;
+        let state = self.state.clone();
+        let pointer = blocking(move || {
+            state
+                .trust
+                .refresh(state.store.as_ref())
+                .map_err(store_status)?;
+            state
+                .store
+                .record(kind, &state.county, &record_id)
+                .map_err(store_status)
+        })
+        .await?;
+        let p = pointer.ok_or_else(|| internal("governance entry not found after append"))?;
+        tracing::info!(kind = ?kind, seq = p.seq, created = outcome.created, "governance entry appended");
+        Ok((p.entry_hash.to_vec(), p.seq))
+    }
+}
+
+/// How long a write waits for the own-log confirmation after a start.
+const OWN_LOG_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn write_status(e: WriteError) -> Status {
+    match e {
+        WriteError::Store(e) => store_status(e),
+        e @ (WriteError::KeyNotValid { .. } | WriteError::RotationPending { .. }) => {
+            tracing::error!(error = %e, "write refused");
+            Status::failed_precondition(format!("{e} / 本县签名密钥当前不可用于写入"))
+        }
+    }
 }
 
 /// Logged here once with detail; the caller sees a sanitised message.
@@ -46,7 +115,9 @@ fn store_status(e: StoreError) -> Status {
     match e {
         StoreError::Engine(msg) => {
             tracing::error!(error = %msg, "store unavailable");
-            Status::unavailable("storage unavailable, nothing was written / 存储不可用，未写入任何数据")
+            Status::unavailable(
+                "storage unavailable, nothing was written / 存储不可用，未写入任何数据",
+            )
         }
         other => internal(other),
     }
@@ -71,22 +142,34 @@ impl pb::exchange_server::Exchange for Services {
         request: Request<pb::HeadsRequest>,
     ) -> Result<Response<pb::HeadsResponse>, Status> {
         let req = request.into_inner();
-        if req.alliance_id != self.state.alliance.alliance_id() {
+        if req.alliance_id != self.state.alliance.genesis().alliance_id.as_str() {
             return Err(Status::failed_precondition("not a node of this alliance"));
         }
         let store = self.state.store.clone();
-        let checkpoints = blocking(move || serve_heads(store.as_ref()).map_err(store_status)).await?;
+        let heads = blocking(move || serve_heads(store.as_ref()).map_err(store_status)).await?;
         Ok(Response::new(pb::HeadsResponse {
-            checkpoints: checkpoints
+            heads: heads
+                .heads
                 .iter()
-                .map(|c| {
+                .map(|(c, cosigs)| {
                     let (checkpoint, signature) = c.to_wire();
-                    pb::SignedCheckpoint {
-                        checkpoint,
-                        signature,
+                    pb::Head {
+                        checkpoint: Some(pb::SignedCheckpoint {
+                            checkpoint,
+                            signature,
+                        }),
+                        cosignatures: cosigs
+                            .iter()
+                            .map(|c| pb::Cosignature {
+                                witness: c.witness.as_str().to_owned(),
+                                key_id: c.key_id.0.to_vec(),
+                                signature: c.signature.0.to_vec(),
+                            })
+                            .collect(),
                     }
                 })
                 .collect(),
+            evidence: heads.evidence,
         }))
     }
 
@@ -97,12 +180,14 @@ impl pb::exchange_server::Exchange for Services {
         request: Request<pb::PullRequest>,
     ) -> Result<Response<PullStream>, Status> {
         let req = request.into_inner();
-        if req.alliance_id != self.state.alliance.alliance_id() {
+        if req.alliance_id != self.state.alliance.genesis().alliance_id.as_str() {
             return Err(Status::failed_precondition("not a node of this alliance"));
         }
         let author = parse_author(&req.author)?;
         if req.from_seq == 0 || req.to_seq < req.from_seq {
-            return Err(Status::invalid_argument("from_seq must be ≥ 1 and ≤ to_seq"));
+            return Err(Status::invalid_argument(
+                "from_seq must be ≥ 1 and ≤ to_seq",
+            ));
         }
         let chunk = req.max_chunk_entries.clamp(1, MAX_SERVED_CHUNK) as usize;
         let (tx, rx) = mpsc::channel(4);
@@ -206,14 +291,7 @@ impl pb::county_server::County for Services {
                 }),
             }
         }
-        let state = self.state.clone();
-        let outcome = blocking(move || {
-            state
-                .author
-                .submit(records, now_ms())
-                .map_err(store_status)
-        })
-        .await?;
+        let outcome = self.append_own(records).await?;
         tracing::info!(
             received,
             created = outcome.created,
@@ -230,6 +308,97 @@ impl pb::county_server::County for Services {
             log_size: outcome.log_size,
         }))
     }
+
+    async fn submit_records(
+        &self,
+        request: Request<pb::SubmitRecordsRequest>,
+    ) -> Result<Response<pb::SubmitResponse>, Status> {
+        let req = request.into_inner();
+        if req.records.len() > MAX_SUBMISSION {
+            return Err(Status::invalid_argument(format!(
+                "at most {MAX_SUBMISSION} rows per submission / 每次最多提交 {MAX_SUBMISSION} 条记录"
+            )));
+        }
+        let received = req.records.len() as u64;
+        let state = self.state.clone();
+        // Validation and person keys are CPU work: off the async workers.
+        let (records, refused) = blocking(move || Ok(ingest_rows(req.records, &state))).await?;
+        let outcome = self.append_own(records).await?;
+        tracing::info!(
+            received,
+            created = outcome.created,
+            unchanged = outcome.unchanged,
+            refused = refused.len(),
+            log_size = outcome.log_size,
+            "records submitted"
+        );
+        Ok(Response::new(pb::SubmitResponse {
+            received,
+            created: outcome.created,
+            unchanged: outcome.unchanged,
+            refused,
+            log_size: outcome.log_size,
+        }))
+    }
+}
+
+/// Validates submitted rows again (the node never trusts the client) and turns the good
+/// ones into this county's records; the others into refusals naming their origin.
+fn ingest_rows(
+    rows: Vec<pb::RecordSubmission>,
+    state: &NodeState,
+) -> (Vec<OwnRecord>, Vec<pb::RowRefusal>) {
+    let mut records = Vec::new();
+    let mut refused = Vec::new();
+    for sub in rows {
+        let ingested = match ImportKind::parse(&sub.kind) {
+            Some(kind) => to_records(kind, &sub.json, &state.pseudonym, &state.county),
+            None => Err(bashu_core::import::FieldError {
+                column: "kind".to_owned(),
+                message_zh: format!("未知的记录类型 \"{}\"", sub.kind),
+                message_en: format!("unknown record kind \"{}\"", sub.kind),
+            }),
+        };
+        match ingested {
+            Ok(ingested) => records.extend(own_records(ingested)),
+            Err(e) => refused.push(pb::RowRefusal {
+                origin: sub.origin,
+                field: e.column,
+                message_zh: e.message_zh,
+                message_en: e.message_en,
+            }),
+        }
+    }
+    (records, refused)
+}
+
+/// The entries to append for one row; a certificate keeps its full ID number home-only.
+fn own_records(ingested: Ingested) -> Vec<OwnRecord> {
+    let Ingested { records, home_ids } = ingested;
+    records
+        .into_iter()
+        .map(|r| {
+            let record_id = r.record_id();
+            let home = match &r {
+                Record::Certificate(_) => home_ids
+                    .iter()
+                    .filter(|h| h.cert_no == record_id)
+                    .map(|h| HomeRecord::IdNumber {
+                        cert_no: h.cert_no.clone(),
+                        id_type: h.person_id.id_type_label().to_owned(),
+                        id_no: h.person_id.normalised_number().to_owned(),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            OwnRecord {
+                kind: r.kind(),
+                record_id,
+                body: r.encode(),
+                home,
+            }
+        })
+        .collect()
 }
 
 fn certificate_match(
@@ -242,12 +411,16 @@ fn certificate_match(
     let Ok(cert) = Certificate::decode(&body) else {
         return Ok(None);
     };
+    let checkpoint = store.checkpoint(&pointer.author)?;
+    let cosignatures = store.cosignatures(&pointer.author)?.len();
     let m = pb::CertificateMatch {
         certificate: Some(cert.to_proto()),
         author: pointer.author.as_str().to_owned(),
         seq: pointer.seq,
         entry_hash: pointer.entry_hash.to_vec(),
         id_no: String::new(),
+        checkpoint_size: checkpoint.map_or(0, |c| c.checkpoint().size),
+        cosignatures: u32::try_from(cosignatures).unwrap_or(u32::MAX),
     };
     Ok(Some((cert, m)))
 }
@@ -368,8 +541,122 @@ impl pb::admin_server::Admin for Services {
         .await?;
         Ok(Response::new(pb::StatusResponse {
             county: self.state.county.as_str().to_owned(),
-            alliance_id: self.state.alliance.alliance_id().to_owned(),
+            alliance_id: self
+                .state
+                .alliance
+                .genesis()
+                .alliance_id
+                .as_str()
+                .to_owned(),
             logs,
         }))
+    }
+
+    async fn alliance_status(
+        &self,
+        _request: Request<pb::AllianceStatusRequest>,
+    ) -> Result<Response<pb::AllianceStatusResponse>, Status> {
+        let state = self.state.trust.current();
+        let store = self.state.store.clone();
+        let evidence = blocking(move || store.equivocations().map_err(store_status)).await?;
+        Ok(Response::new(pb::AllianceStatusResponse {
+            alliance_id: state.alliance_id.clone(),
+            threshold: state.threshold,
+            members: state
+                .members
+                .values()
+                .map(|m| pb::MemberStatus {
+                    county: m.county.as_str().to_owned(),
+                    name: m.name.clone(),
+                    endpoint: m.endpoint.clone(),
+                    keys: m
+                        .keys
+                        .iter()
+                        .map(|k| pb::MemberKey {
+                            key_id: k.key.key_id().0.to_vec(),
+                            from_seq: k.from_seq,
+                            until_seq: k.until_seq.unwrap_or(0),
+                        })
+                        .collect(),
+                    removed: m.removed_from.is_some(),
+                    frozen_at: state.frozen.get(&m.county).copied().unwrap_or(0),
+                    frozen: state.frozen.contains_key(&m.county),
+                })
+                .collect(),
+            decisions: state
+                .decisions
+                .iter()
+                .map(|d| pb::DecisionStatus {
+                    proposer: d.proposer.as_str().to_owned(),
+                    proposal_id: d.proposal.proposal_id.clone(),
+                    proposal_json: serde_json::to_string(&d.proposal).unwrap_or_default(),
+                    approvals: d.approvals.iter().map(|c| c.as_str().to_owned()).collect(),
+                    active: d.active,
+                    entry_hash: d.entry_hash.to_vec(),
+                })
+                .collect(),
+            rule_parameters_json: state.rule_parameters_json.clone(),
+            equivocation_evidence: u32::try_from(evidence.len()).unwrap_or(u32::MAX),
+        }))
+    }
+
+    async fn propose(
+        &self,
+        request: Request<pb::ProposeRequest>,
+    ) -> Result<Response<pb::ProposeResponse>, Status> {
+        let proposal: Proposal = serde_json::from_str(&request.into_inner().proposal_json)
+            .map_err(|e| {
+                Status::invalid_argument(format!("proposal is not valid / 提案格式错误: {e}"))
+            })?;
+        if proposal.proposal_id.trim().is_empty() {
+            return Err(Status::invalid_argument(
+                "proposal_id is empty / 提案编号为空",
+            ));
+        }
+        let state = self.state.trust.current();
+        if state.decisions.iter().any(|d| {
+            d.proposer == self.state.county && d.proposal.proposal_id == proposal.proposal_id
+        }) {
+            return Err(Status::already_exists(format!(
+                "proposal {} exists / 提案已存在",
+                proposal.proposal_id
+            )));
+        }
+        let body = serde_json::to_vec(&proposal).map_err(internal)?;
+        self.append_governance(
+            EntryKind::DecisionProposal,
+            proposal.proposal_id.clone(),
+            body,
+        )
+        .await
+        .map(|(entry_hash, seq)| Response::new(pb::ProposeResponse { entry_hash, seq }))
+    }
+
+    async fn approve(
+        &self,
+        request: Request<pb::ApproveRequest>,
+    ) -> Result<Response<pb::ApproveResponse>, Status> {
+        let req = request.into_inner();
+        let proposer = parse_author(&req.proposer)?;
+        let state = self.state.trust.current();
+        let Some(decision) = state
+            .decisions
+            .iter()
+            .find(|d| d.proposer == proposer && d.proposal.proposal_id == req.proposal_id)
+        else {
+            return Err(Status::not_found(format!(
+                "no proposal {} of {proposer} is held here; sync first / 本节点无此提案，请先同步",
+                req.proposal_id
+            )));
+        };
+        let approval = Approval {
+            proposer,
+            proposal_id: req.proposal_id,
+            proposal_entry_hash: hex::encode(decision.entry_hash),
+        };
+        let body = serde_json::to_vec(&approval).map_err(internal)?;
+        self.append_governance(EntryKind::DecisionApproval, approval.record_id(), body)
+            .await
+            .map(|(entry_hash, seq)| Response::new(pb::ApproveResponse { entry_hash, seq }))
     }
 }

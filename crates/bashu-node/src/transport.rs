@@ -8,7 +8,7 @@ use bashu_core::CountyCode;
 use bashu_core::entry::SignedEntry;
 use bashu_proto::v1 as pb;
 use bashu_proto::v1::exchange_client::ExchangeClient;
-use bashu_sync::{ChunkStream, RawCheckpoint, Transport, TransportError};
+use bashu_sync::{ChunkStream, RawCosignature, RawHead, RawHeads, Transport, TransportError};
 
 use crate::config::PeerConfig;
 
@@ -72,7 +72,7 @@ impl ChunkStream for GrpcChunks {
 impl Transport for GrpcPeer {
     type Chunks = GrpcChunks;
 
-    async fn heads(&self) -> Result<Vec<RawCheckpoint>, TransportError> {
+    async fn heads(&self) -> Result<RawHeads, TransportError> {
         let resp = self
             .client
             .clone()
@@ -81,16 +81,31 @@ impl Transport for GrpcPeer {
                 from_county: self.from_county.clone(),
             })
             .await
-            .map_err(terr)?;
-        Ok(resp
-            .into_inner()
-            .checkpoints
-            .into_iter()
-            .map(|c| RawCheckpoint {
-                bytes: c.checkpoint,
-                signature: c.signature,
-            })
-            .collect())
+            .map_err(terr)?
+            .into_inner();
+        Ok(RawHeads {
+            heads: resp
+                .heads
+                .into_iter()
+                .filter_map(|h| {
+                    let cp = h.checkpoint?;
+                    Some(RawHead {
+                        bytes: cp.checkpoint,
+                        signature: cp.signature,
+                        cosignatures: h
+                            .cosignatures
+                            .into_iter()
+                            .map(|c| RawCosignature {
+                                witness: c.witness,
+                                key_id: c.key_id,
+                                signature: c.signature,
+                            })
+                            .collect(),
+                    })
+                })
+                .collect(),
+            evidence: resp.evidence,
+        })
     }
 
     async fn pull(

@@ -84,3 +84,132 @@ impl Verdict {
         serde_json::to_vec(self).unwrap_or_default()
     }
 }
+
+impl RuleId {
+    /// Every rule, in rule order.
+    pub const ALL: [RuleId; 16] = [
+        RuleId::R1,
+        RuleId::R2,
+        RuleId::R3,
+        RuleId::R4,
+        RuleId::R5,
+        RuleId::R6,
+        RuleId::R7,
+        RuleId::R8,
+        RuleId::R9,
+        RuleId::R10,
+        RuleId::R11,
+        RuleId::R12,
+        RuleId::R13,
+        RuleId::R14,
+        RuleId::R15,
+        RuleId::R16,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleId::R1 => "R1",
+            RuleId::R2 => "R2",
+            RuleId::R3 => "R3",
+            RuleId::R4 => "R4",
+            RuleId::R5 => "R5",
+            RuleId::R6 => "R6",
+            RuleId::R7 => "R7",
+            RuleId::R8 => "R8",
+            RuleId::R9 => "R9",
+            RuleId::R10 => "R10",
+            RuleId::R11 => "R11",
+            RuleId::R12 => "R12",
+            RuleId::R13 => "R13",
+            RuleId::R14 => "R14",
+            RuleId::R15 => "R15",
+            RuleId::R16 => "R16",
+        }
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which check a verdict answers; decides the outcome words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CheckKind {
+    /// Certificate recognition in a county: RECOGNISED / PENDING / REJECTED.
+    Recognition,
+    /// Assessment batch (panel) check: VALID / PENDING / INVALID.
+    Batch,
+    /// Competition promotion check: VALID / PENDING / INVALID.
+    Promotion,
+    /// Skill-upgrade subsidy claim: VALID / PENDING / INVALID.
+    Subsidy,
+}
+
+impl CheckKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckKind::Recognition => "recognition",
+            CheckKind::Batch => "batch",
+            CheckKind::Promotion => "promotion",
+            CheckKind::Subsidy => "subsidy",
+        }
+    }
+
+    /// Any FAIL → rejected/invalid; else any REVIEW → pending; else recognised/valid.
+    pub fn outcome(self, findings: &[Finding]) -> Outcome {
+        let any = |s: Severity| findings.iter().any(|f| f.severity == s);
+        let recognition = self == CheckKind::Recognition;
+        if any(Severity::Fail) {
+            if recognition {
+                Outcome::Rejected
+            } else {
+                Outcome::Invalid
+            }
+        } else if any(Severity::Review) {
+            Outcome::Pending
+        } else if recognition {
+            Outcome::Recognised
+        } else {
+            Outcome::Valid
+        }
+    }
+}
+
+impl Verdict {
+    /// A verdict from its findings: sorted into rule order (stable, so findings of one rule
+    /// keep the deterministic order they were produced in), outcome derived from them.
+    pub fn from_findings(
+        kind: CheckKind,
+        subject: impl Into<String>,
+        county: Option<CountyCode>,
+        as_of: Date,
+        snapshot: Vec<(CountyCode, u64)>,
+        mut findings: Vec<Finding>,
+    ) -> Verdict {
+        findings.sort_by_key(|f| f.rule);
+        Verdict {
+            check: kind.as_str().to_owned(),
+            subject: subject.into(),
+            county,
+            as_of,
+            outcome: kind.outcome(&findings),
+            rule_set: crate::RULE_SET_VERSION.to_owned(),
+            snapshot,
+            findings,
+        }
+    }
+
+    /// The findings of one rule.
+    pub fn findings_of(&self, rule: RuleId) -> Vec<&Finding> {
+        self.findings.iter().filter(|f| f.rule == rule).collect()
+    }
+
+    /// Whether any finding of `rule` has `severity`.
+    pub fn has(&self, rule: RuleId, severity: Severity) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.rule == rule && f.severity == severity)
+    }
+}

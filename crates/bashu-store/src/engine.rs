@@ -11,7 +11,10 @@ use bashu_core::merkle::{Frontier, Hash};
 
 use crate::kv::{Kv, Op};
 use crate::layout::{self, Latest, corrupt, payload, versioned};
-use crate::{AppendBatch, HomeRecord, LogState, RecordPointer, Result, Store, StoreError};
+use crate::{
+    AppendBatch, HomeRecord, LogState, RecordPointer, Result, Store, StoreError, StoredEquivocation,
+};
+use bashu_core::governance::Cosignature;
 
 pub(crate) struct KvStore<K> {
     pub(crate) kv: K,
@@ -331,7 +334,12 @@ impl<K: Kv + 'static> Store for KvStore<K> {
 
         if let Some(cp) = &batch.checkpoint {
             self.check_checkpoint(author, &state, cp)?;
-            w.put(layout::checkpoint_key(author), versioned(&cp.encode()));
+            let held = self.checkpoint(author)?;
+            if held.as_ref() != Some(cp) {
+                w.put(layout::checkpoint_key(author), versioned(&cp.encode()));
+                // Cosignatures belong to the checkpoint they were made over.
+                w.delete(layout::cosignatures_key(author));
+            }
         }
 
         for home in &batch.home {
@@ -411,5 +419,103 @@ impl<K: Kv + 'static> Store for KvStore<K> {
             None => Ok(None),
             Some(v) => layout::decode_home_id(&key, &v).map(Some),
         }
+    }
+
+    fn records_of_kind(&self, kind: EntryKind) -> Result<Vec<RecordPointer>> {
+        let prefix = layout::record_kind_prefix(kind);
+        let mut out = Vec::new();
+        for (key, value) in self
+            .kv
+            .scan(&prefix, &layout::prefix_end(&prefix), usize::MAX)?
+        {
+            let (author, record_id) = layout::parse_record_key(&key)?;
+            let latest = Latest::decode(&key, &value)?;
+            out.push(RecordPointer {
+                kind,
+                author,
+                record_id,
+                seq: latest.seq,
+                body_hash: latest.body_hash,
+                entry_hash: latest.entry_hash,
+            });
+        }
+        Ok(out)
+    }
+
+    fn cosignatures(&self, author: &CountyCode) -> Result<Vec<Cosignature>> {
+        let key = layout::cosignatures_key(author);
+        match self.kv.get(&key)? {
+            None => Ok(Vec::new()),
+            Some(v) => Ok(layout::decode_cosignatures(&key, &v)?.2),
+        }
+    }
+
+    fn add_cosignatures(
+        &self,
+        author: &CountyCode,
+        size: u64,
+        root: &Hash,
+        cosignatures: Vec<Cosignature>,
+    ) -> Result<usize> {
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(cp) = self.checkpoint(author)? else {
+            return Ok(0);
+        };
+        if cp.checkpoint().size != size || &cp.checkpoint().root != root {
+            return Ok(self.cosignatures(author)?.len());
+        }
+        let mut held = self.cosignatures(author)?;
+        let before = held.len();
+        for c in cosignatures {
+            if !held.iter().any(|h| h.witness == c.witness) {
+                held.push(c);
+            }
+        }
+        held.sort_by(|a, b| a.witness.cmp(&b.witness));
+        if held.len() != before {
+            self.kv.write_batch(vec![(
+                layout::cosignatures_key(author),
+                Some(layout::encode_cosignatures(size, root, &held)),
+            )])?;
+        }
+        Ok(held.len())
+    }
+
+    fn add_equivocation(
+        &self,
+        author: &CountyCode,
+        consistent_up_to: u64,
+        proof: &[u8],
+    ) -> Result<bool> {
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = layout::equivocation_key(author, &body_hash(proof));
+        if self.kv.get(&key)?.is_some() {
+            return Ok(false);
+        }
+        let mut p = consistent_up_to.to_be_bytes().to_vec();
+        p.extend_from_slice(proof);
+        self.kv.write_batch(vec![(key, Some(versioned(&p)))])?;
+        Ok(true)
+    }
+
+    fn equivocations(&self) -> Result<Vec<StoredEquivocation>> {
+        let prefix = layout::EQUIVOCATION;
+        let mut out = Vec::new();
+        for (key, value) in self
+            .kv
+            .scan(prefix, &layout::prefix_end(prefix), usize::MAX)?
+        {
+            let author = layout::author_of_equivocation_key(&key)?;
+            let p = payload(&key, &value)?;
+            let (at, proof) = p
+                .split_first_chunk::<8>()
+                .ok_or_else(|| corrupt(&key, "equivocation value too short"))?;
+            out.push(StoredEquivocation {
+                author,
+                consistent_up_to: u64::from_be_bytes(*at),
+                proof: proof.to_vec(),
+            });
+        }
+        Ok(out)
     }
 }

@@ -10,6 +10,8 @@
 //! | `i/cn/` cert_no 0x00 author 0x00 record_id | nothing (certificate number index) |
 //! | `i/pk/` person_key(32) author 0x00 record_id | nothing (person index) |
 //! | `p/id/` cert_no | id_type 0x1f id_no (home only) |
+//! | `w/` author | size(8) ‖ root ‖ n × (witness(6) ‖ key_id(16) ‖ signature(64)) |
+//! | `x/` author proof_hash | consistent_up_to(8) ‖ proof bytes (equivocation evidence) |
 //!
 //! Authors are six ASCII digits, so a fixed width. Every value starts with
 //! [`VERSION`]; a value with another first byte is reported as corrupt, never guessed at.
@@ -32,6 +34,8 @@ const RECORD: &[u8] = b"r/";
 const BY_CERT_NO: &[u8] = b"i/cn/";
 const BY_PERSON: &[u8] = b"i/pk/";
 const HOME_ID: &[u8] = b"p/id/";
+const COSIGNATURES: &[u8] = b"w/";
+pub(crate) const EQUIVOCATION: &[u8] = b"x/";
 
 /// Separates variable-length parts of index keys.
 const SEP: u8 = 0x00;
@@ -101,6 +105,19 @@ pub(crate) fn person_row(person_key: &[u8], a: &CountyCode, record_id: &str) -> 
         &[SEP],
         record_id.as_bytes(),
     ])
+}
+
+pub(crate) fn cosignatures_key(a: &CountyCode) -> Vec<u8> {
+    key(&[COSIGNATURES, author(a)])
+}
+
+pub(crate) fn equivocation_key(a: &CountyCode, proof_hash: &Hash) -> Vec<u8> {
+    key(&[EQUIVOCATION, author(a), proof_hash])
+}
+
+/// All records of one kind.
+pub(crate) fn record_kind_prefix(kind: EntryKind) -> Vec<u8> {
+    key(&[RECORD, &[kind.code()]])
 }
 
 pub(crate) fn home_id_key(cert_no: &str) -> Vec<u8> {
@@ -299,4 +316,68 @@ mod tests {
         );
         assert_eq!(encode_home_id("a\u{1f}b", "1"), None);
     }
+}
+
+/// Author and record id of an `r/` key (`r/ kind author record_id`).
+pub(crate) fn parse_record_key(key: &[u8]) -> Result<(CountyCode, String)> {
+    let rest = key
+        .get(RECORD.len() + 1..)
+        .ok_or_else(|| corrupt(key, "key too short"))?;
+    let (a, id) = rest
+        .split_at_checked(AUTHOR_LEN)
+        .ok_or_else(|| corrupt(key, "key too short"))?;
+    let author = parse_author(key, a)?;
+    let id = std::str::from_utf8(id).map_err(|_| corrupt(key, "record id is not text"))?;
+    Ok((author, id.to_owned()))
+}
+
+/// Author of an `x/` key.
+pub(crate) fn author_of_equivocation_key(key: &[u8]) -> Result<CountyCode> {
+    let a = key
+        .get(EQUIVOCATION.len()..EQUIVOCATION.len() + AUTHOR_LEN)
+        .ok_or_else(|| corrupt(key, "key too short"))?;
+    parse_author(key, a)
+}
+
+const COSIG_LEN: usize = AUTHOR_LEN + 16 + 64;
+
+/// `size ‖ root ‖ cosignatures`.
+pub(crate) fn encode_cosignatures(
+    size: u64,
+    root: &Hash,
+    cs: &[bashu_core::governance::Cosignature],
+) -> Vec<u8> {
+    let mut p = Vec::with_capacity(40 + cs.len() * COSIG_LEN);
+    p.extend_from_slice(&size.to_be_bytes());
+    p.extend_from_slice(root);
+    for c in cs {
+        p.extend_from_slice(author(&c.witness));
+        p.extend_from_slice(&c.key_id.0);
+        p.extend_from_slice(&c.signature.0);
+    }
+    versioned(&p)
+}
+
+pub(crate) fn decode_cosignatures(
+    key: &[u8],
+    value: &[u8],
+) -> Result<(u64, Hash, Vec<bashu_core::governance::Cosignature>)> {
+    let p = payload(key, value)?;
+    let bad = || corrupt(key, "cosignatures are not size ‖ root ‖ n × cosignature");
+    let (size, rest) = p.split_first_chunk::<8>().ok_or_else(bad)?;
+    let (root, rest) = rest.split_first_chunk::<32>().ok_or_else(bad)?;
+    if rest.len() % COSIG_LEN != 0 {
+        return Err(bad());
+    }
+    let mut out = Vec::new();
+    for c in rest.chunks_exact(COSIG_LEN) {
+        let (w, rest) = c.split_at(AUTHOR_LEN);
+        let (k, sig) = rest.split_at(16);
+        out.push(bashu_core::governance::Cosignature {
+            witness: parse_author(key, w)?,
+            key_id: bashu_core::keys::KeyId::from_slice(k).ok_or_else(bad)?,
+            signature: bashu_core::keys::Signature::from_slice(sig).map_err(|_| bad())?,
+        });
+    }
+    Ok((u64::from_be_bytes(*size), *root, out))
 }

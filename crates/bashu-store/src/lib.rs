@@ -9,6 +9,7 @@
 
 use bashu_core::CountyCode;
 use bashu_core::entry::{EntryKind, ProtocolError, SignedEntry, VerifiedCheckpoint, VerifiedEntry};
+use bashu_core::governance::Cosignature;
 use bashu_core::merkle::{Frontier, Hash};
 
 mod engine;
@@ -128,4 +129,40 @@ pub trait Store: Send + Sync + 'static {
     fn certificates_by_person(&self, person_key: &[u8]) -> Result<Vec<RecordPointer>>;
     /// Home-only: the full ID number behind one of this county's certificates.
     fn home_id_number(&self, cert_no: &str) -> Result<Option<(String, String)>>;
+
+    /// Latest versions of every record of `kind`, all authors, in (author, record id) order.
+    fn records_of_kind(&self, kind: EntryKind) -> Result<Vec<RecordPointer>>;
+
+    /// Cosignatures held for `author`'s latest checkpoint.
+    fn cosignatures(&self, author: &CountyCode) -> Result<Vec<Cosignature>>;
+    /// Adds cosignatures of `author`'s checkpoint at `size` with `root` (already verified),
+    /// if that is still the checkpoint held; returns how many are held afterwards. A new
+    /// checkpoint starts with none.
+    fn add_cosignatures(
+        &self,
+        author: &CountyCode,
+        size: u64,
+        root: &Hash,
+        cosignatures: Vec<Cosignature>,
+    ) -> Result<usize>;
+
+    /// Records verified equivocation evidence against `author`, consistent up to
+    /// `consistent_up_to`; returns false when this exact evidence was already held.
+    fn add_equivocation(
+        &self,
+        author: &CountyCode,
+        consistent_up_to: u64,
+        proof: &[u8],
+    ) -> Result<bool>;
+    /// Every piece of equivocation evidence held.
+    fn equivocations(&self) -> Result<Vec<StoredEquivocation>>;
+}
+
+/// Equivocation evidence as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEquivocation {
+    pub author: CountyCode,
+    pub consistent_up_to: u64,
+    /// `EquivocationProof::encode()` bytes.
+    pub proof: Vec<u8>,
 }

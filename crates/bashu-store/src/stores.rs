@@ -8,7 +8,8 @@ use bashu_core::merkle::Hash;
 
 use crate::engine::KvStore;
 use crate::kv::{MemKv, SledKv};
-use crate::{AppendBatch, LogState, RecordPointer, Result, Store};
+use crate::{AppendBatch, LogState, RecordPointer, Result, Store, StoredEquivocation};
+use bashu_core::governance::Cosignature;
 
 /// The default store: sled on local disk. Every append is one atomic batch over a single
 /// tree, flushed before it is acknowledged.
@@ -95,6 +96,33 @@ macro_rules! delegate_store {
             }
             fn home_id_number(&self, cert_no: &str) -> Result<Option<(String, String)>> {
                 self.inner.home_id_number(cert_no)
+            }
+            fn records_of_kind(&self, kind: EntryKind) -> Result<Vec<RecordPointer>> {
+                self.inner.records_of_kind(kind)
+            }
+            fn cosignatures(&self, author: &CountyCode) -> Result<Vec<Cosignature>> {
+                self.inner.cosignatures(author)
+            }
+            fn add_cosignatures(
+                &self,
+                author: &CountyCode,
+                size: u64,
+                root: &Hash,
+                cosignatures: Vec<Cosignature>,
+            ) -> Result<usize> {
+                self.inner
+                    .add_cosignatures(author, size, root, cosignatures)
+            }
+            fn add_equivocation(
+                &self,
+                author: &CountyCode,
+                consistent_up_to: u64,
+                proof: &[u8],
+            ) -> Result<bool> {
+                self.inner.add_equivocation(author, consistent_up_to, proof)
+            }
+            fn equivocations(&self) -> Result<Vec<StoredEquivocation>> {
+                self.inner.equivocations()
             }
         }
     };

@@ -5,10 +5,33 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use bashu_core::CountyCode;
+use bashu_core::entry::Keyring;
 use bashu_core::entry::{EntryDraft, EntryKind, body_hash, sign_checkpoint, sign_entry};
+use bashu_core::governance::Decision;
 use bashu_core::keys::SigningKey;
 use bashu_core::merkle::Hash;
 use bashu_store::{AppendBatch, HomeRecord, Store, StoreError};
+
+use crate::trust::Trust;
+
+/// Why this node may not append now.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The configured key is not the one the alliance accepts for the next position.
+    #[error("the configured signing key may not sign position {seq} of {county}'s log: {reason}")]
+    KeyNotValid {
+        county: String,
+        seq: u64,
+        reason: String,
+    },
+    /// A rotation of this county's key is proposed but not yet approved.
+    #[error(
+        "a rotation of {county}'s signing key from position {from_seq} awaits approval; no entries until it is active"
+    )]
+    RotationPending { county: String, from_seq: u64 },
+}
 
 /// A record this county wants in its log.
 #[derive(Debug, Clone)]
@@ -31,6 +54,7 @@ pub struct SubmitOutcome {
 /// The writer of this node's own log. One per node; appends are serialised.
 pub struct LocalAuthor {
     store: Arc<dyn Store>,
+    trust: Arc<Trust>,
     key: SigningKey,
     alliance_id: String,
     county: CountyCode,
@@ -40,12 +64,14 @@ pub struct LocalAuthor {
 impl LocalAuthor {
     pub fn new(
         store: Arc<dyn Store>,
+        trust: Arc<Trust>,
         key: SigningKey,
         alliance_id: String,
         county: CountyCode,
     ) -> LocalAuthor {
         LocalAuthor {
             store,
+            trust,
             key,
             alliance_id,
             county,
@@ -57,9 +83,46 @@ impl LocalAuthor {
         &self.county
     }
 
+    /// The signing key (this node also cosigns with it).
+    pub fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// Whether the configured key may sign position `seq` now.
+    fn check_key(&self, seq: u64) -> Result<(), WriteError> {
+        let state = self.trust.current();
+        if let Err(e) = state.key_at(&self.county, &self.key.key_id(), seq) {
+            return Err(WriteError::KeyNotValid {
+                county: self.county.to_string(),
+                seq,
+                reason: e.to_string(),
+            });
+        }
+        let pending = state
+            .decisions
+            .iter()
+            .find_map(|d| match &d.proposal.decision {
+                Decision::RotateKey {
+                    county, from_seq, ..
+                } if !d.active && county == &self.county && *from_seq <= seq => Some(*from_seq),
+                _ => None,
+            });
+        match pending {
+            Some(from_seq) => Err(WriteError::RotationPending {
+                county: self.county.to_string(),
+                from_seq,
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Appends the records whose body differs from the latest version held, as one
     /// atomic, durable batch closed by a signed checkpoint. Blocking.
-    pub fn submit(&self, records: Vec<OwnRecord>, now_ms: i64) -> Result<SubmitOutcome, StoreError> {
+    pub fn submit(
+        &self,
+        records: Vec<OwnRecord>,
+        now_ms: i64,
+    ) -> Result<SubmitOutcome, WriteError> {
         let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         let state = self.store.log_state(&self.county)?;
         let mut frontier = state.frontier;
@@ -103,6 +166,8 @@ impl LocalAuthor {
         if entries.is_empty() {
             return Ok(outcome);
         }
+        self.check_key(state.size + 1)?;
+        self.check_key(frontier.size())?;
         let checkpoint = sign_checkpoint(
             &self.key,
             &self.alliance_id,

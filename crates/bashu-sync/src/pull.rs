@@ -4,16 +4,40 @@ use std::future::Future;
 use std::sync::Arc;
 
 use bashu_core::CountyCode;
-use bashu_core::entry::{Keyring, ProtocolError, SignedEntry, VerifiedCheckpoint, verify_checkpoint};
+use bashu_core::entry::{
+    EntryKind, ProtocolError, SignedEntry, VerifiedCheckpoint, verify_checkpoint,
+};
+use bashu_core::governance::{Cosignature, EquivocationProof, cosign};
+use bashu_core::keys::{KeyId, Signature, SigningKey};
+use bashu_core::merkle::{Frontier, leaf_hash};
 use bashu_store::{AppendBatch, Store, StoreError};
 
+use crate::trust::Trust;
 use crate::verify::verify_chunk;
 
-/// A checkpoint as it arrives: signed bytes and signature, not yet trusted.
+/// A cosignature as it arrives, not yet trusted.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawCheckpoint {
+pub struct RawCosignature {
+    pub witness: String,
+    pub key_id: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+/// A checkpoint as it arrives (signed bytes and signature) with the cosignatures the peer
+/// holds for it. Not yet trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawHead {
     pub bytes: Vec<u8>,
     pub signature: Vec<u8>,
+    pub cosignatures: Vec<RawCosignature>,
+}
+
+/// What a peer answers to `Heads`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawHeads {
+    pub heads: Vec<RawHead>,
+    /// Equivocation evidence the peer holds (`EquivocationProof::encode()` bytes).
+    pub evidence: Vec<Vec<u8>>,
 }
 
 /// The peer could not be reached or broke the stream.
@@ -24,8 +48,8 @@ pub struct TransportError(pub String);
 /// How a node reaches one peer's Exchange service.
 pub trait Transport: Send + Sync {
     type Chunks: ChunkStream + Send;
-    /// The peer's latest checkpoint for every author it holds.
-    fn heads(&self) -> impl Future<Output = Result<Vec<RawCheckpoint>, TransportError>> + Send;
+    /// The peer's latest checkpoint for every author it holds, and its evidence.
+    fn heads(&self) -> impl Future<Output = Result<RawHeads, TransportError>> + Send;
     /// Entries `from_seq..=to_seq` of `author`, in chunks of at most `max_chunk`.
     fn pull(
         &self,
@@ -64,6 +88,13 @@ pub enum SyncError {
     },
     #[error("entries of {author} up to {size} do not match the author's signed root")]
     RootMismatch { author: String, size: u64 },
+    #[error("{author} equivocated: its log is consistent only up to {consistent_up_to}; frozen")]
+    Equivocation {
+        author: String,
+        consistent_up_to: u64,
+    },
+    #[error("refused equivocation evidence: {0}")]
+    Evidence(ProtocolError),
     #[error("peer stopped {author}'s log at {reached}, before the checkpoint's {size}")]
     Incomplete {
         author: String,
@@ -74,6 +105,21 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error("background task failed: {0}")]
     Task(String),
+}
+
+impl SyncError {
+    /// Whether retrying after the alliance state changed could succeed (an author not yet
+    /// admitted, or a key not yet rotated, when this node lacked the approvals).
+    fn may_pass_later(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Checkpoint(ProtocolError::NotMember(_) | ProtocolError::UnknownKey { .. })
+                | SyncError::Entry {
+                    error: ProtocolError::NotMember(_) | ProtocolError::UnknownKey { .. },
+                    ..
+                }
+        )
+    }
 }
 
 /// What a session brought for one author.
@@ -95,41 +141,17 @@ pub struct PeerReport {
     pub received: Vec<AuthorProgress>,
     /// Authors whose data was refused or could not be completed, with the reason.
     pub failures: Vec<(String, SyncError)>,
+    /// Equivocations newly learnt in this session (author, consistent up to).
+    pub equivocations: Vec<(String, u64)>,
 }
 
-/// Pulls from one peer everything it holds beyond what `store` holds, author by author.
-/// A failure for one author (bad data, broken stream) is reported and does not stop the
-/// others; what was committed before it stays committed.
-pub async fn pull_from_peer<T: Transport>(
-    peer: &T,
-    store: Arc<dyn Store>,
-    keys: Arc<dyn Keyring + Send + Sync>,
-    max_chunk: u32,
-) -> Result<PeerReport, SyncError> {
-    let heads = peer.heads().await?;
-    let mut report = PeerReport::default();
-    for raw in heads {
-        let checkpoint = match verify_checkpoint(raw.bytes, raw.signature, keys.as_ref()) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "refused checkpoint from peer");
-                report
-                    .failures
-                    .push((String::new(), SyncError::Checkpoint(e)));
-                continue;
-            }
-        };
-        let author = checkpoint.checkpoint().author.clone();
-        match pull_author(peer, &store, &keys, checkpoint, max_chunk).await {
-            Ok(Some(p)) => report.received.push(p),
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!(author = %author, error = %e, "sync of author failed");
-                report.failures.push((author.to_string(), e));
-            }
-        }
-    }
-    Ok(report)
+/// What a pull session works with.
+pub struct SyncContext {
+    pub store: Arc<dyn Store>,
+    pub trust: Arc<Trust>,
+    /// This node, as a witness: its county and signing key (cosigns what it verified).
+    pub witness: Option<(CountyCode, SigningKey)>,
+    pub max_chunk: u32,
 }
 
 async fn blocking<R: Send + 'static>(
@@ -140,56 +162,186 @@ async fn blocking<R: Send + 'static>(
         .map_err(|e| SyncError::Task(e.to_string()))?
 }
 
+/// Pulls from one peer everything it holds beyond what this node holds, author by author;
+/// takes in its equivocation evidence; cosigns what it verified. A failure for one author
+/// is reported and does not stop the others; what was committed stays committed.
+pub async fn pull_from_peer<T: Transport>(
+    peer: &T,
+    ctx: &SyncContext,
+) -> Result<PeerReport, SyncError> {
+    let heads = peer.heads().await?;
+    let mut report = PeerReport::default();
+
+    for proof in &heads.evidence {
+        match take_evidence(ctx, proof).await {
+            Ok(Some(e)) => report.equivocations.push(e),
+            Ok(None) => {}
+            Err(e) => report.failures.push((String::new(), e)),
+        }
+    }
+
+    // Authors refused because this node lacked approvals may pass once the governance
+    // entries of this same session are in: one retry after the state was refreshed.
+    let mut retry = Vec::new();
+    for head in heads.heads {
+        match sync_head(peer, ctx, &head, &mut report).await {
+            Ok(()) => {}
+            Err((author, e)) if e.may_pass_later() => retry.push((author, e, head)),
+            Err((author, e)) => report.failures.push((author, e)),
+        }
+    }
+    if !retry.is_empty() {
+        let store = ctx.store.clone();
+        let trust = ctx.trust.clone();
+        blocking(move || Ok(trust.refresh(store.as_ref())?)).await?;
+        for (author, first_error, head) in retry {
+            if let Err((_, e)) = sync_head(peer, ctx, &head, &mut report).await {
+                let e = if e.may_pass_later() { first_error } else { e };
+                report.failures.push((author, e));
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Verifies and stores one piece of evidence; returns the equivocation if it was new.
+async fn take_evidence(
+    ctx: &SyncContext,
+    proof: &[u8],
+) -> Result<Option<(String, u64)>, SyncError> {
+    let parsed = EquivocationProof::decode(proof).map_err(SyncError::Evidence)?;
+    let eq = parsed
+        .verify(&ctx.trust.current())
+        .map_err(SyncError::Evidence)?;
+    let (store, trust, proof) = (ctx.store.clone(), ctx.trust.clone(), proof.to_vec());
+    blocking(move || {
+        let new = store.add_equivocation(&eq.author, eq.consistent_up_to, &proof)?;
+        if new {
+            trust.refresh(store.as_ref())?;
+            tracing::error!(author = %eq.author, consistent_up_to = eq.consistent_up_to,
+                "equivocation evidence received: log frozen");
+            Ok(Some((eq.author.to_string(), eq.consistent_up_to)))
+        } else {
+            Ok(None)
+        }
+    })
+    .await
+}
+
+async fn sync_head<T: Transport>(
+    peer: &T,
+    ctx: &SyncContext,
+    head: &RawHead,
+    report: &mut PeerReport,
+) -> Result<(), (String, SyncError)> {
+    let state = ctx.trust.current();
+    let checkpoint = verify_checkpoint(head.bytes.clone(), head.signature.clone(), state.as_ref())
+        .map_err(|e| (String::new(), SyncError::Checkpoint(e)))?;
+    let author = checkpoint.checkpoint().author.clone();
+    let tag = |e: SyncError| (author.to_string(), e);
+    if let Some(at) = state.frozen.get(&author) {
+        if checkpoint.checkpoint().size > *at {
+            // Frozen at the last consistent point: nothing beyond it is taken.
+            return Ok(());
+        }
+    }
+    let outcome = pull_author(peer, ctx, checkpoint.clone())
+        .await
+        .map_err(tag)?;
+    match outcome {
+        AuthorOutcome::Received(p) => {
+            let governance = p.governance;
+            report.received.push(p.progress);
+            if governance {
+                let (store, trust) = (ctx.store.clone(), ctx.trust.clone());
+                blocking(move || Ok(trust.refresh(store.as_ref())?))
+                    .await
+                    .map_err(tag)?;
+            }
+        }
+        AuthorOutcome::Equal | AuthorOutcome::Behind => {}
+        AuthorOutcome::Equivocation(consistent_up_to) => {
+            report
+                .equivocations
+                .push((author.to_string(), consistent_up_to));
+            return Err(tag(SyncError::Equivocation {
+                author: author.to_string(),
+                consistent_up_to,
+            }));
+        }
+    }
+    witness(ctx, &checkpoint, &head.cosignatures)
+        .await
+        .map_err(tag)?;
+    Ok(())
+}
+
+struct Received {
+    progress: AuthorProgress,
+    governance: bool,
+}
+
+enum AuthorOutcome {
+    Received(Received),
+    /// The peer's checkpoint is the one held (same size and root).
+    Equal,
+    /// The peer is behind this node.
+    Behind,
+    /// The author equivocated; evidence stored, log frozen at this size.
+    Equivocation(u64),
+}
+
 async fn pull_author<T: Transport>(
     peer: &T,
-    store: &Arc<dyn Store>,
-    keys: &Arc<dyn Keyring + Send + Sync>,
+    ctx: &SyncContext,
     checkpoint: VerifiedCheckpoint,
-    max_chunk: u32,
-) -> Result<Option<AuthorProgress>, SyncError> {
+) -> Result<AuthorOutcome, SyncError> {
     let cp = checkpoint.checkpoint().clone();
     let author = cp.author.clone();
+    let store = ctx.store.clone();
     let local = {
         let (store, author) = (store.clone(), author.clone());
         blocking(move || Ok(store.log_state(&author)?)).await?
     };
-    if cp.size <= local.size {
-        if cp.size == local.size && cp.size > 0 {
-            if cp.root != local.frontier.root() {
-                return Err(SyncError::RootMismatch {
-                    author: author.to_string(),
-                    size: cp.size,
-                });
-            }
-            // Same log; keep the newer signed statement of it if we lack one.
-            let store = store.clone();
-            blocking(move || {
-                let held = store.checkpoint(&author)?;
-                if held.is_none_or(|h| h.checkpoint().size < cp.size) {
-                    store.append(AppendBatch {
-                        author,
-                        entries: Vec::new(),
-                        checkpoint: Some(checkpoint),
-                        home: Vec::new(),
-                    })?;
-                }
-                Ok(())
-            })
-            .await?;
+    if cp.size < local.size {
+        return Ok(AuthorOutcome::Behind);
+    }
+    if cp.size == local.size {
+        if cp.size == 0 {
+            return Ok(AuthorOutcome::Equal);
         }
-        return Ok(None);
+        if cp.root != local.frontier.root() {
+            return equivocation(peer, ctx, &checkpoint, local.size).await;
+        }
+        // Same log; keep the newer signed statement of it if this node lacks one.
+        let store = store.clone();
+        blocking(move || {
+            let held = store.checkpoint(&author)?;
+            if held.is_none_or(|h| h.checkpoint().size < cp.size) {
+                store.append(AppendBatch {
+                    author,
+                    entries: Vec::new(),
+                    checkpoint: Some(checkpoint),
+                    home: Vec::new(),
+                })?;
+            }
+            Ok(())
+        })
+        .await?;
+        return Ok(AuthorOutcome::Equal);
     }
 
     let mut chunks = peer
-        .pull(&author, local.size + 1, cp.size, max_chunk)
+        .pull(&author, local.size + 1, cp.size, ctx.max_chunk)
         .await?;
     let mut progress = AuthorProgress {
         author: author.to_string(),
         size: local.size,
         ..AuthorProgress::default()
     };
+    let mut governance = false;
     let mut frontier = local.frontier;
-    let mut checkpoint = Some(checkpoint);
+    let mut pending_checkpoint = Some(checkpoint.clone());
     while progress.size < cp.size {
         let Some(chunk) = chunks.next_chunk().await? else {
             return Err(SyncError::Incomplete {
@@ -212,18 +364,23 @@ async fn pull_author<T: Transport>(
             .sum();
         let n = chunk.len() as u64;
         let completes = progress.size + n == cp.size;
-        let (store, keys, author2) = (store.clone(), keys.clone(), author.clone());
+        let (store, state, author2) = (store.clone(), ctx.trust.current(), author.clone());
         let cp_root = cp.root;
-        let cp_for_batch = if completes { checkpoint.take() } else { None };
+        let cp_for_batch = if completes {
+            pending_checkpoint.take()
+        } else {
+            None
+        };
         let mut f = frontier.clone();
-        frontier = blocking(move || {
-            let verified = verify_chunk(&author2, first, chunk, keys.as_ref()).map_err(
-                |(seq, error)| SyncError::Entry {
-                    author: author2.to_string(),
-                    seq,
-                    error,
-                },
-            )?;
+        let result = blocking(move || {
+            let verified =
+                verify_chunk(&author2, first, chunk, state.as_ref()).map_err(|(seq, error)| {
+                    SyncError::Entry {
+                        author: author2.to_string(),
+                        seq,
+                        error,
+                    }
+                })?;
             for e in &verified {
                 f.push(e.hash());
             }
@@ -233,30 +390,175 @@ async fn pull_author<T: Transport>(
                     size: f.size(),
                 });
             }
+            let gov = verified.iter().any(|e| {
+                matches!(
+                    e.header().kind,
+                    EntryKind::DecisionProposal | EntryKind::DecisionApproval
+                )
+            });
             store.append(AppendBatch {
                 author: author2,
                 entries: verified,
                 checkpoint: cp_for_batch,
                 home: Vec::new(),
             })?;
-            Ok(f)
+            Ok((f, gov))
         })
-        .await?;
+        .await;
+        let (f, gov) = match result {
+            Ok(r) => r,
+            Err(SyncError::RootMismatch { .. }) => {
+                return equivocation(peer, ctx, &checkpoint, progress.size).await;
+            }
+            Err(e) => return Err(e),
+        };
+        frontier = f;
+        governance |= gov;
         progress.size += n;
         progress.entries += n;
         progress.bytes += bytes;
     }
-    Ok(Some(progress))
+    Ok(AuthorOutcome::Received(Received {
+        progress,
+        governance,
+    }))
 }
 
-/// The serving side of `Heads`: the latest checkpoint held for every author.
-pub fn serve_heads(store: &dyn Store) -> Result<Vec<VerifiedCheckpoint>, StoreError> {
-    let mut out = Vec::new();
-    for author in store.authors()? {
-        if let Some(cp) = store.checkpoint(&author)? {
-            out.push(cp);
+/// The peer's signed view of `checkpoint.author` disagrees with this node's. Finds the
+/// first position where the two logs differ by comparing entries (both author-signed),
+/// stores the self-verifying evidence and freezes the log before it. When the peer cannot
+/// show a differing entry, two signed checkpoints of the same size serve as evidence.
+async fn equivocation<T: Transport>(
+    peer: &T,
+    ctx: &SyncContext,
+    theirs: &VerifiedCheckpoint,
+    local_size: u64,
+) -> Result<AuthorOutcome, SyncError> {
+    let author = theirs.checkpoint().author.clone();
+    let upto = local_size.min(theirs.checkpoint().size);
+    let mut proof = None;
+    if upto > 0 {
+        let mut chunks = peer.pull(&author, 1, upto, ctx.max_chunk).await?;
+        let mut seq = 1u64;
+        'scan: while let Some(chunk) = chunks.next_chunk().await? {
+            let (store, a, n) = (ctx.store.clone(), author.clone(), chunk.len());
+            let ours = blocking(move || Ok(store.entries(&a, seq, n)?)).await?;
+            for (t, o) in chunk.into_iter().zip(ours) {
+                if t.entry != o.entry {
+                    let strip = |e: SignedEntry| SignedEntry {
+                        body: Vec::new(),
+                        ..e
+                    };
+                    proof = Some(EquivocationProof::Entries {
+                        a: strip(o),
+                        b: strip(t),
+                    });
+                    break 'scan;
+                }
+                seq += 1;
+            }
+            if seq > upto {
+                break;
+            }
         }
     }
+    if proof.is_none() {
+        let store = ctx.store.clone();
+        let a = author.clone();
+        let held = blocking(move || Ok(store.checkpoint(&a)?)).await?;
+        if let Some(ours) = held.filter(|h| {
+            h.checkpoint().size == theirs.checkpoint().size
+                && h.checkpoint().root != theirs.checkpoint().root
+        }) {
+            proof = Some(EquivocationProof::Checkpoints {
+                a: ours.to_wire(),
+                b: theirs.to_wire(),
+            });
+        }
+    }
+    let Some(proof) = proof else {
+        return Err(SyncError::RootMismatch {
+            author: author.to_string(),
+            size: theirs.checkpoint().size,
+        });
+    };
+    let eq = proof
+        .verify(&ctx.trust.current())
+        .map_err(SyncError::Evidence)?;
+    let bytes = proof.encode();
+    let (store, trust) = (ctx.store.clone(), ctx.trust.clone());
+    let at = eq.consistent_up_to;
+    blocking(move || {
+        store.add_equivocation(&eq.author, eq.consistent_up_to, &bytes)?;
+        trust.refresh(store.as_ref())?;
+        Ok(())
+    })
+    .await?;
+    tracing::error!(author = %author, consistent_up_to = at, "equivocation detected: log frozen");
+    Ok(AuthorOutcome::Equivocation(at))
+}
+
+/// Cosigns `checkpoint` if it is the one this node holds (so it verified the log up to
+/// it), and keeps the peer's valid cosignatures of it.
+async fn witness(
+    ctx: &SyncContext,
+    checkpoint: &VerifiedCheckpoint,
+    raw: &[RawCosignature],
+) -> Result<(), SyncError> {
+    let state = ctx.trust.current();
+    let (bytes, _) = checkpoint.to_wire();
+    let cp = checkpoint.checkpoint().clone();
+    let mut cosigs: Vec<Cosignature> = raw
+        .iter()
+        .filter_map(|r| {
+            let c = Cosignature {
+                witness: CountyCode::parse(&r.witness).ok()?,
+                key_id: KeyId::from_slice(&r.key_id)?,
+                signature: Signature::from_slice(&r.signature).ok()?,
+            };
+            (c.witness != cp.author && state.verify_cosignature(&c, &bytes).is_ok()).then_some(c)
+        })
+        .collect();
+    if let Some((me, key)) = &ctx.witness {
+        if me != &cp.author {
+            cosigs.push(cosign(key, me, &bytes));
+        }
+    }
+    let store = ctx.store.clone();
+    blocking(move || {
+        // Only a checkpoint this node holds, i.e. one whose root it verified against the
+        // log it holds, is cosigned: the store ignores any other.
+        let held = store.checkpoint(&cp.author)?;
+        if held.is_some_and(|h| h.checkpoint() == &cp) {
+            store.add_cosignatures(&cp.author, cp.size, &cp.root, cosigs)?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// What this node answers to `Heads`.
+#[derive(Debug, Clone, Default)]
+pub struct Heads {
+    pub heads: Vec<(VerifiedCheckpoint, Vec<Cosignature>)>,
+    pub evidence: Vec<Vec<u8>>,
+}
+
+/// The serving side of `Heads`: the latest checkpoint held for every author with its
+/// cosignatures, and all equivocation evidence held.
+pub fn serve_heads(store: &dyn Store) -> Result<Heads, StoreError> {
+    let mut out = Heads::default();
+    for author in store.authors()? {
+        if let Some(cp) = store.checkpoint(&author)? {
+            let cosigs = store.cosignatures(&author)?;
+            out.heads.push((cp, cosigs));
+        }
+    }
+    out.evidence = store
+        .equivocations()?
+        .into_iter()
+        .map(|e| e.proof)
+        .collect();
     Ok(out)
 }
 
@@ -274,4 +576,28 @@ pub fn serve_pull_chunk(
     }
     let span = usize::try_from(to_seq - from_seq + 1).unwrap_or(usize::MAX);
     store.entries(author, from_seq, max_chunk.min(span))
+}
+
+/// The Merkle root of the first `size` entries of `author`'s log as held (O(size)).
+pub fn root_at(
+    store: &dyn Store,
+    author: &CountyCode,
+    size: u64,
+) -> Result<Option<[u8; 32]>, StoreError> {
+    let mut f = Frontier::new();
+    let mut next = 1u64;
+    while next <= size {
+        let want = usize::try_from(size - next + 1)
+            .unwrap_or(usize::MAX)
+            .min(4096);
+        let chunk = store.entries(author, next, want)?;
+        if chunk.is_empty() {
+            return Ok(None);
+        }
+        for e in &chunk {
+            f.push(leaf_hash(&e.entry));
+        }
+        next += chunk.len() as u64;
+    }
+    Ok(Some(f.root()))
 }
