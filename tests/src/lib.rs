@@ -210,16 +210,75 @@ impl Cluster {
         }
     }
 
+    /// The peer entry other nodes use to reach node i.
+    pub fn peer_config(&self, i: usize) -> PeerConfig {
+        PeerConfig {
+            county: self.report.counties[i].county.to_string(),
+            endpoint: self.report.counties[i].endpoint.clone(),
+        }
+    }
+
+    /// Node i's signing key as configured.
+    pub fn signing_key(&self, i: usize) -> bashu_core::keys::SigningKey {
+        let text = std::fs::read_to_string(&self.configs[i].signing_key).unwrap();
+        bashu_core::keys::SigningKey::from_file_string(&text).unwrap()
+    }
+
+    /// Imports a file into node i, returning the error instead of panicking.
+    pub async fn try_import(
+        &self,
+        i: usize,
+        path: &std::path::Path,
+    ) -> Result<ImportSummary, bashu_node::import::ImportError> {
+        let mut client = self.client(i).await;
+        import_file(&mut client, path, false, |_| {}).await
+    }
+
+    /// Starts a node for a county that is not in the genesis (it has its own key and the
+    /// alliance files, and peers with every running node). Returns its index.
+    pub async fn add_joiner(&mut self, code: &str, name: &str) -> usize {
+        let cdir = self.dir.path().join(code);
+        std::fs::create_dir_all(&cdir).unwrap();
+        let key = bashu_node::bootstrap::generate_key(&cdir.join("signing.key")).unwrap();
+        std::fs::copy(&self.configs[0].pseudonym_key, cdir.join("pseudonym.key")).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut cfg = self.configs[0].clone();
+        cfg.county = code.to_owned();
+        cfg.signing_key = cdir.join("signing.key");
+        cfg.pseudonym_key = cdir.join("pseudonym.key");
+        cfg.data_dir = cdir.join("data");
+        cfg.listen = addr;
+        cfg.peers = (0..self.nodes.len()).map(|i| self.peer_config(i)).collect();
+        self.report
+            .counties
+            .push(bashu_node::bootstrap::CountyFiles {
+                county: county(code),
+                name: name.to_owned(),
+                dir: cdir.clone(),
+                config: cdir.join("node.toml"),
+                signing_key: cdir.join("signing.key"),
+                key_id: key.key_id().to_string(),
+                endpoint: format!("http://{addr}"),
+            });
+        self.nodes.push(Some(
+            Node::start(cfg.clone(), Some(listener)).await.unwrap(),
+        ));
+        self.configs.push(cfg);
+        self.nodes.len() - 1
+    }
+
+    /// Restarts node i with `peer` added to its peers.
+    pub async fn add_peer(&mut self, i: usize, peer: PeerConfig) {
+        self.stop(i).await;
+        self.configs[i].peers.push(peer);
+        self.restart(i).await;
+    }
+
     /// Starts node i again on the same directory and port.
     pub async fn restart(&mut self, i: usize) {
         let cfg = self.configs[i].clone();
-        let port = self.report.counties[i]
-            .endpoint
-            .rsplit(':')
-            .next()
-            .unwrap()
-            .parse::<u16>()
-            .unwrap();
+        let port = self.configs[i].listen.port();
         let listener = wait_for_bind(port).await;
         self.nodes[i] = Some(Node::start(cfg, Some(listener)).await.unwrap());
     }

@@ -390,6 +390,14 @@ impl VerifiedCheckpoint {
     }
 }
 
+impl Checkpoint {
+    /// Decodes checkpoint bytes without checking the signature: for planning only (how far
+    /// to pull) while the key that signed it is not yet known here.
+    pub fn decode_unverified(bytes: &[u8]) -> Result<Checkpoint, ProtocolError> {
+        decode_checkpoint(bytes)
+    }
+}
+
 pub(crate) fn decode_checkpoint(bytes: &[u8]) -> Result<Checkpoint, ProtocolError> {
     let m = pb::Checkpoint::decode(bytes).map_err(decode_err)?;
     Ok(Checkpoint {

@@ -409,7 +409,7 @@ fn detect_kind(
         .collect();
     let mut complete: Vec<&(ImportKind, usize, Vec<String>)> =
         scored.iter().filter(|(_, _, m)| m.is_empty()).collect();
-    complete.sort_by(|a, b| b.1.cmp(&a.1));
+    complete.sort_by_key(|c| std::cmp::Reverse(c.1));
     match complete.as_slice() {
         [first, second, ..] if first.1 == second.1 => Err((
             FileErrorKind::UnknownKind,

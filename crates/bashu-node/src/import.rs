@@ -4,13 +4,17 @@
 
 use std::path::Path;
 
-use bashu_core::import::{Format, ImportKind, RecordFile, parse_records};
+use bashu_core::import::{Format, ImportKind, Parsed, RecordFile, Row, parse_records};
 use bashu_proto::v1 as pb;
 
 use crate::client::NodeClient;
 
-/// Rows per `SubmitRecords` call: one atomic, durable append on the node each.
+/// Most rows per `SubmitRecords` call: one atomic, durable append on the node each.
 pub const SUBMIT_BATCH: usize = 2000;
+
+/// Most row JSON bytes per call, well inside the node's message limit (batches with many
+/// candidates are large rows).
+const SUBMIT_BYTES: usize = 8 * 1024 * 1024;
 
 /// A row that was not stored, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -125,7 +129,7 @@ pub async fn import_file_with(
         })
         .collect();
     let mut done = 0u64;
-    for batch in file.rows.chunks(SUBMIT_BATCH) {
+    for batch in batches(&file.rows) {
         let req = pb::SubmitRecordsRequest {
             records: batch
                 .iter()
@@ -158,8 +162,27 @@ pub async fn import_file_with(
     }
     summary
         .refused
-        .sort_by(|a, b| natural_origin(&a.origin).cmp(&natural_origin(&b.origin)));
+        .sort_by_cached_key(|r| natural_origin(&r.origin));
     Ok(summary)
+}
+
+/// Consecutive runs of rows of at most [`SUBMIT_BATCH`] rows and (unless one row alone is
+/// larger) [`SUBMIT_BYTES`] bytes of JSON.
+fn batches(rows: &[Row<Parsed>]) -> Vec<&[Row<Parsed>]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, r) in rows.iter().enumerate() {
+        let len = r.value.json.len();
+        if i > start && (i - start == SUBMIT_BATCH || bytes + len > SUBMIT_BYTES) {
+            out.push(&rows[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += len;
+    }
+    if start < rows.len() {
+        out.push(&rows[start..]);
+    }
+    out
 }
 
 /// Sort key for `file:line` so that line 10 follows line 9.
@@ -167,5 +190,45 @@ fn natural_origin(origin: &str) -> (String, u64) {
     match origin.rsplit_once(':') {
         Some((f, l)) => (f.to_owned(), l.parse().unwrap_or(0)),
         None => (origin.to_owned(), 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bashu_core::import::Input;
+    use bashu_core::record::UrgentList;
+
+    fn row(json_len: usize) -> Row<Parsed> {
+        Row {
+            line: 1,
+            origin: "x:1".into(),
+            value: Parsed {
+                input: Input::Urgent(UrgentList {
+                    year: 2025,
+                    county: None,
+                    occupations: Vec::new(),
+                }),
+                json: "x".repeat(json_len),
+            },
+        }
+    }
+
+    #[test]
+    fn batches_respect_row_and_byte_limits() {
+        let rows: Vec<Row<Parsed>> = (0..4500).map(|_| row(10)).collect();
+        let sizes: Vec<usize> = batches(&rows).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [2000, 2000, 500]);
+
+        let big = SUBMIT_BYTES / 3 + 1;
+        let rows: Vec<Row<Parsed>> = (0..5).map(|_| row(big)).collect();
+        let sizes: Vec<usize> = batches(&rows).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [2, 2, 1]);
+
+        // A row larger than the byte limit still goes, alone.
+        let rows = vec![row(SUBMIT_BYTES + 1), row(1)];
+        let sizes: Vec<usize> = batches(&rows).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [1, 1]);
+        assert!(batches(&[]).is_empty());
     }
 }

@@ -14,4 +14,4 @@ mod services;
 mod transport;
 
 pub use config::{ConfigError, NodeConfig, PeerConfig};
-pub use node::{Node, NodeError, PeerOutcome};
+pub use node::{Node, NodeError, PeerOutcome, load_alliance};

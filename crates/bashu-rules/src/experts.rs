@@ -40,7 +40,6 @@ pub fn eligible_experts(
     let parties = candidates(batch);
     let allowed = y_exception(snap, batch);
     let earlier = earlier_batches(snap, batch);
-    let on = batch.exam_date.max(as_of);
     let mut experts = snap.experts();
     experts.sort_by(|a, b| a.expert_id.cmp(&b.expert_id));
     experts.dedup_by(|a, b| a.expert_id == b.expert_id);
@@ -48,15 +47,17 @@ pub fn eligible_experts(
         .into_iter()
         .map(|e| {
             let mut findings = pool_findings(&e, home.as_ref(), &batch.institution_uscc);
-            let params = &snap.params().assessor;
-            let qualified_on_exam = qualification(params, &e, occupation, level, batch.exam_date);
-            let card_now = if on > batch.exam_date && qualified_on_exam.is_empty() {
-                qualification(params, &e, occupation, level, on)
-            } else {
-                Vec::new()
-            };
-            findings.extend(qualified_on_exam);
-            findings.extend(card_now);
+            let qualified = qualification(
+                &snap.params().assessor,
+                &e,
+                occupation,
+                level,
+                batch.exam_date,
+            );
+            if qualified.is_empty() {
+                findings.extend(card_expired_since_exam(&e, batch.exam_date, as_of));
+            }
+            findings.extend(qualified);
             let seat = Seat::Panel(PanelRole::Assessor);
             findings.extend(conflicts(
                 snap,
@@ -94,6 +95,26 @@ pub fn eligible_experts(
             }
         })
         .collect()
+}
+
+/// R8, asked after the exam: a card valid on the exam date that has expired by `as_of`.
+fn card_expired_since_exam(e: &Expert, exam: Date, as_of: Date) -> Option<Finding> {
+    let to = e.card_valid_to.filter(|to| *to < as_of && as_of > exam)?;
+    Some(
+        Finding::fail(
+            RuleId::R8,
+            format!(
+                "{}的考评员证卡于 {to} 到期，早于查询日期 {as_of}",
+                expert_zh(&e.expert_id, Some(&e.name))
+            ),
+            format!(
+                "the assessor card of {} expired on {to}, before the date asked {as_of}",
+                expert_en(&e.expert_id, Some(&e.name))
+            ),
+        )
+        .fact("expert_id", &e.expert_id)
+        .fact("card_valid_to", to),
+    )
 }
 
 /// R8: the expert is ACTIVE and shared with the institution's county.

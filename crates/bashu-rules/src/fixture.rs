@@ -249,17 +249,18 @@ pub fn expert(expert_id: &str, name: &str, home: &str) -> Expert {
     }
 }
 
+pub fn member(expert_id: &str, role: PanelRole) -> PanelMember {
+    PanelMember {
+        expert_id: expert_id.to_owned(),
+        role,
+    }
+}
+
 pub fn room(kind: RoomKind, candidate_count: u32, members: &[(&str, PanelRole)]) -> Room {
     Room {
         kind,
         candidate_count,
-        members: members
-            .iter()
-            .map(|(id, role)| PanelMember {
-                expert_id: (*id).to_owned(),
-                role: *role,
-            })
-            .collect(),
+        members: members.iter().map(|(id, role)| member(id, *role)).collect(),
     }
 }
 

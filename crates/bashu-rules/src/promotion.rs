@@ -345,7 +345,7 @@ pub fn check_skill_title(snap: &dyn Snapshot, result: &CompetitionResult) -> Vec
                 result.rank
             ),
             format!(
-                "rank {} in a {} competition; the 技术能手 title needs rank {max} or better",
+                "rank {} ({} competition); the 技术能手 title needs rank {max} or better",
                 result.rank,
                 class_en(class)
             ),
@@ -357,11 +357,11 @@ pub fn check_skill_title(snap: &dyn Snapshot, result: &CompetitionResult) -> Vec
             .fact("participant_type", participant_en(who))
     };
     match (claimed, problems.is_empty()) {
-        (true, _) => problems
+        (true, false) => problems
             .into_iter()
             .map(|(zh, en)| fact(Finding::fail(R13, zh, en)))
             .collect(),
-        (false, true) => vec![fact(Finding::info(
+        (_, true) => vec![fact(Finding::info(
             R13,
             "符合技术能手称号条件",
             "eligible for the 技术能手 title",

@@ -179,16 +179,18 @@ impl CheckKind {
 
 impl Verdict {
     /// A verdict from its findings: sorted into rule order (stable, so findings of one rule
-    /// keep the deterministic order they were produced in), outcome derived from them.
+    /// keep the deterministic order they were produced in), outcome derived from them; the
+    /// snapshot's log sizes in author code order.
     pub fn from_findings(
         kind: CheckKind,
         subject: impl Into<String>,
         county: Option<CountyCode>,
         as_of: Date,
-        snapshot: Vec<(CountyCode, u64)>,
+        mut snapshot: Vec<(CountyCode, u64)>,
         mut findings: Vec<Finding>,
     ) -> Verdict {
         findings.sort_by_key(|f| f.rule);
+        snapshot.sort();
         Verdict {
             check: kind.as_str().to_owned(),
             subject: subject.into(),

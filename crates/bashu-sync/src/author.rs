@@ -91,6 +91,11 @@ impl LocalAuthor {
     /// Whether the configured key may sign position `seq` now.
     fn check_key(&self, seq: u64) -> Result<(), WriteError> {
         let state = self.trust.current();
+        if state.member(&self.county).is_none() {
+            // Not admitted yet: the entries wait in this log and are accepted by the others
+            // once an admission with this key is approved.
+            return Ok(());
+        }
         if let Err(e) = state.key_at(&self.county, &self.key.key_id(), seq) {
             return Err(WriteError::KeyNotValid {
                 county: self.county.to_string(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bashu_core::CountyCode;
 use bashu_core::entry::{
-    EntryKind, ProtocolError, SignedEntry, VerifiedCheckpoint, verify_checkpoint,
+    Checkpoint, EntryKind, ProtocolError, SignedEntry, VerifiedCheckpoint, verify_checkpoint,
 };
 use bashu_core::governance::{Cosignature, EquivocationProof, cosign};
 use bashu_core::keys::{KeyId, Signature, SigningKey};
@@ -13,7 +13,7 @@ use bashu_core::merkle::{Frontier, leaf_hash};
 use bashu_store::{AppendBatch, Store, StoreError};
 
 use crate::trust::Trust;
-use crate::verify::verify_chunk;
+use crate::verify::{PartialChunk, verify_prefix};
 
 /// A cosignature as it arrives, not yet trusted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,31 +235,36 @@ async fn sync_head<T: Transport>(
     report: &mut PeerReport,
 ) -> Result<(), (String, SyncError)> {
     let state = ctx.trust.current();
-    let checkpoint = verify_checkpoint(head.bytes.clone(), head.signature.clone(), state.as_ref())
-        .map_err(|e| (String::new(), SyncError::Checkpoint(e)))?;
-    let author = checkpoint.checkpoint().author.clone();
+    let target = match verify_checkpoint(head.bytes.clone(), head.signature.clone(), state.as_ref())
+    {
+        Ok(cp) => Target::Verified(cp),
+        // Signed by a key this node does not know yet: the author's own log may carry
+        // the decision that makes it known (a rotation, an admission). Pull towards it,
+        // verifying every entry, and judge the checkpoint at the end.
+        Err(e @ (ProtocolError::UnknownKey { .. } | ProtocolError::NotMember(_))) => {
+            match Checkpoint::decode_unverified(&head.bytes) {
+                Ok(cp) => Target::Provisional(cp, e),
+                Err(d) => return Err((String::new(), SyncError::Checkpoint(d))),
+            }
+        }
+        Err(e) => return Err((String::new(), SyncError::Checkpoint(e))),
+    };
+    let author = target.checkpoint().author.clone();
     let tag = |e: SyncError| (author.to_string(), e);
     if let Some(at) = state.frozen.get(&author) {
-        if checkpoint.checkpoint().size > *at {
+        if target.checkpoint().size > *at {
             // Frozen at the last consistent point: nothing beyond it is taken.
             return Ok(());
         }
     }
-    let outcome = pull_author(peer, ctx, checkpoint.clone())
-        .await
-        .map_err(tag)?;
-    match outcome {
-        AuthorOutcome::Received(p) => {
-            let governance = p.governance;
+    let outcome = pull_author(peer, ctx, head, target).await.map_err(tag)?;
+    let checkpoint = match outcome {
+        AuthorOutcome::Received(p, cp) => {
             report.received.push(p.progress);
-            if governance {
-                let (store, trust) = (ctx.store.clone(), ctx.trust.clone());
-                blocking(move || Ok(trust.refresh(store.as_ref())?))
-                    .await
-                    .map_err(tag)?;
-            }
+            cp
         }
-        AuthorOutcome::Equal | AuthorOutcome::Behind => {}
+        AuthorOutcome::Equal(cp) => cp,
+        AuthorOutcome::Behind => return Ok(()),
         AuthorOutcome::Equivocation(consistent_up_to) => {
             report
                 .equivocations
@@ -269,22 +274,37 @@ async fn sync_head<T: Transport>(
                 consistent_up_to,
             }));
         }
-    }
+    };
     witness(ctx, &checkpoint, &head.cosignatures)
         .await
         .map_err(tag)?;
     Ok(())
 }
 
+/// The checkpoint a pull aims at.
+enum Target {
+    Verified(VerifiedCheckpoint),
+    /// Not yet verifiable here, with the reason.
+    Provisional(Checkpoint, ProtocolError),
+}
+
+impl Target {
+    fn checkpoint(&self) -> &Checkpoint {
+        match self {
+            Target::Verified(v) => v.checkpoint(),
+            Target::Provisional(c, _) => c,
+        }
+    }
+}
+
 struct Received {
     progress: AuthorProgress,
-    governance: bool,
 }
 
 enum AuthorOutcome {
-    Received(Received),
+    Received(Received, VerifiedCheckpoint),
     /// The peer's checkpoint is the one held (same size and root).
-    Equal,
+    Equal(VerifiedCheckpoint),
     /// The peer is behind this node.
     Behind,
     /// The author equivocated; evidence stored, log frozen at this size.
@@ -294,41 +314,35 @@ enum AuthorOutcome {
 async fn pull_author<T: Transport>(
     peer: &T,
     ctx: &SyncContext,
-    checkpoint: VerifiedCheckpoint,
+    head: &RawHead,
+    target: Target,
 ) -> Result<AuthorOutcome, SyncError> {
-    let cp = checkpoint.checkpoint().clone();
+    let cp = target.checkpoint().clone();
     let author = cp.author.clone();
     let store = ctx.store.clone();
     let local = {
         let (store, author) = (store.clone(), author.clone());
         blocking(move || Ok(store.log_state(&author)?)).await?
     };
+    let verified = match target {
+        Target::Verified(v) => Some(v),
+        Target::Provisional(_, e) if cp.size <= local.size => {
+            return Err(SyncError::Checkpoint(e));
+        }
+        Target::Provisional(..) => None,
+    };
     if cp.size < local.size {
         return Ok(AuthorOutcome::Behind);
     }
-    if cp.size == local.size {
+    if let Some(checkpoint) = verified.clone().filter(|_| cp.size == local.size) {
         if cp.size == 0 {
-            return Ok(AuthorOutcome::Equal);
+            return Ok(AuthorOutcome::Behind);
         }
         if cp.root != local.frontier.root() {
             return equivocation(peer, ctx, &checkpoint, local.size).await;
         }
-        // Same log; keep the newer signed statement of it if this node lacks one.
-        let store = store.clone();
-        blocking(move || {
-            let held = store.checkpoint(&author)?;
-            if held.is_none_or(|h| h.checkpoint().size < cp.size) {
-                store.append(AppendBatch {
-                    author,
-                    entries: Vec::new(),
-                    checkpoint: Some(checkpoint),
-                    home: Vec::new(),
-                })?;
-            }
-            Ok(())
-        })
-        .await?;
-        return Ok(AuthorOutcome::Equal);
+        store_checkpoint(ctx, checkpoint.clone()).await?;
+        return Ok(AuthorOutcome::Equal(checkpoint));
     }
 
     let mut chunks = peer
@@ -339,9 +353,7 @@ async fn pull_author<T: Transport>(
         size: local.size,
         ..AuthorProgress::default()
     };
-    let mut governance = false;
     let mut frontier = local.frontier;
-    let mut pending_checkpoint = Some(checkpoint.clone());
     while progress.size < cp.size {
         let Some(chunk) = chunks.next_chunk().await? else {
             return Err(SyncError::Incomplete {
@@ -350,78 +362,125 @@ async fn pull_author<T: Transport>(
                 size: cp.size,
             });
         };
-        let first = progress.size + 1;
         if chunk.is_empty() || progress.size + chunk.len() as u64 > cp.size {
             return Err(SyncError::OutOfRange {
                 author: author.to_string(),
-                expected: first,
+                expected: progress.size + 1,
                 len: chunk.len(),
             });
         }
-        let bytes: u64 = chunk
-            .iter()
-            .map(|e| (e.entry.len() + e.signature.len() + e.body.len()) as u64)
-            .sum();
-        let n = chunk.len() as u64;
-        let completes = progress.size + n == cp.size;
-        let (store, state, author2) = (store.clone(), ctx.trust.current(), author.clone());
-        let cp_root = cp.root;
-        let cp_for_batch = if completes {
-            pending_checkpoint.take()
-        } else {
-            None
-        };
-        let mut f = frontier.clone();
-        let result = blocking(move || {
-            let verified =
-                verify_chunk(&author2, first, chunk, state.as_ref()).map_err(|(seq, error)| {
-                    SyncError::Entry {
-                        author: author2.to_string(),
+        let mut pending = chunk;
+        let mut retried = false;
+        while !pending.is_empty() {
+            let first = progress.size + 1;
+            let bytes: u64 = pending
+                .iter()
+                .map(|e| (e.entry.len() + e.signature.len() + e.body.len()) as u64)
+                .sum();
+            let (store2, state, author2) = (store.clone(), ctx.trust.current(), author.clone());
+            let f = frontier.clone();
+            let (f, partial_bytes, n, governance, refused) = blocking(move || {
+                let PartialChunk { verified, refused } =
+                    verify_prefix(&author2, first, pending, state.as_ref());
+                let before = f;
+                let mut f = before.clone();
+                for e in &verified {
+                    f.push(e.hash());
+                }
+                let n = verified.len() as u64;
+                let kept: u64 = verified
+                    .iter()
+                    .map(|e| {
+                        let s = e.signed();
+                        (s.entry.len() + s.signature.len() + s.body.len()) as u64
+                    })
+                    .sum();
+                let governance = verified.iter().any(|e| {
+                    matches!(
+                        e.header().kind,
+                        EntryKind::DecisionProposal | EntryKind::DecisionApproval
+                    )
+                });
+                // A chunk is taken whole, or — when governance entries in its verified
+                // prefix may make the rest valid — that prefix alone.
+                if n > 0 && (refused.is_none() || governance) {
+                    store2.append(AppendBatch {
+                        author: author2,
+                        entries: verified,
+                        checkpoint: None,
+                        home: Vec::new(),
+                    })?;
+                }
+                if refused.is_some() && !governance {
+                    return Ok((before, 0, 0, false, refused));
+                }
+                Ok((f, kept, n, governance, refused))
+            })
+            .await?;
+            let _ = bytes;
+            frontier = f;
+            progress.size += n;
+            progress.entries += n;
+            progress.bytes += partial_bytes;
+            if governance {
+                let (s, t) = (store.clone(), ctx.trust.clone());
+                blocking(move || Ok(t.refresh(s.as_ref())?)).await?;
+            }
+            match refused {
+                None => pending = Vec::new(),
+                // What was just committed may make the rest valid: one more try.
+                Some((_, _, rest)) if governance && !retried => {
+                    retried = true;
+                    pending = rest;
+                }
+                Some((seq, error, _)) => {
+                    return Err(SyncError::Entry {
+                        author: author.to_string(),
                         seq,
                         error,
-                    }
-                })?;
-            for e in &verified {
-                f.push(e.hash());
+                    });
+                }
             }
-            if completes && f.root() != cp_root {
-                return Err(SyncError::RootMismatch {
-                    author: author2.to_string(),
-                    size: f.size(),
-                });
-            }
-            let gov = verified.iter().any(|e| {
-                matches!(
-                    e.header().kind,
-                    EntryKind::DecisionProposal | EntryKind::DecisionApproval
-                )
-            });
+        }
+    }
+
+    // The log now reaches the checkpoint: it must be the author's, and its root ours.
+    let checkpoint = match verified {
+        Some(v) => v,
+        None => verify_checkpoint(
+            head.bytes.clone(),
+            head.signature.clone(),
+            ctx.trust.current().as_ref(),
+        )
+        .map_err(SyncError::Checkpoint)?,
+    };
+    if frontier.root() != cp.root {
+        return equivocation(peer, ctx, &checkpoint, progress.size).await;
+    }
+    store_checkpoint(ctx, checkpoint.clone()).await?;
+    Ok(AuthorOutcome::Received(Received { progress }, checkpoint))
+}
+
+/// Keeps `checkpoint` (which matches the held log) if it is newer than the one held.
+async fn store_checkpoint(
+    ctx: &SyncContext,
+    checkpoint: VerifiedCheckpoint,
+) -> Result<(), SyncError> {
+    let store = ctx.store.clone();
+    blocking(move || {
+        let author = checkpoint.checkpoint().author.clone();
+        let held = store.checkpoint(&author)?;
+        if held.is_none_or(|h| h.checkpoint().size < checkpoint.checkpoint().size) {
             store.append(AppendBatch {
-                author: author2,
-                entries: verified,
-                checkpoint: cp_for_batch,
+                author,
+                entries: Vec::new(),
+                checkpoint: Some(checkpoint),
                 home: Vec::new(),
             })?;
-            Ok((f, gov))
-        })
-        .await;
-        let (f, gov) = match result {
-            Ok(r) => r,
-            Err(SyncError::RootMismatch { .. }) => {
-                return equivocation(peer, ctx, &checkpoint, progress.size).await;
-            }
-            Err(e) => return Err(e),
-        };
-        frontier = f;
-        governance |= gov;
-        progress.size += n;
-        progress.entries += n;
-        progress.bytes += bytes;
-    }
-    Ok(AuthorOutcome::Received(Received {
-        progress,
-        governance,
-    }))
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// The peer's signed view of `checkpoint.author` disagrees with this node's. Finds the

@@ -69,3 +69,44 @@ fn verify_range(
         .map(|(e, seq)| verify_entry(e, author, seq, keys).map_err(|err| (seq, err)))
         .collect()
 }
+
+/// A chunk verified as far as possible: the verified prefix, and where it stopped.
+pub struct PartialChunk {
+    pub verified: Vec<VerifiedEntry>,
+    /// The first refused position, why, and the entries from there on (unverified).
+    pub refused: Option<(u64, ProtocolError, Vec<SignedEntry>)>,
+}
+
+/// Like [`verify_chunk`], but keeps the verified prefix when an entry is refused, so a
+/// caller can commit it (it may carry the governance entries that make the rest valid).
+pub fn verify_prefix(
+    author: &CountyCode,
+    first_seq: u64,
+    entries: Vec<SignedEntry>,
+    keys: &(dyn Keyring + Sync),
+) -> PartialChunk {
+    let raw = entries.clone();
+    match verify_chunk(author, first_seq, entries, keys) {
+        Ok(verified) => PartialChunk {
+            verified,
+            refused: None,
+        },
+        Err((seq, error)) => {
+            let cut = usize::try_from(seq.saturating_sub(first_seq)).unwrap_or(usize::MAX);
+            let mut raw = raw;
+            let rest = raw.split_off(cut.min(raw.len()));
+            // The prefix before the refused entry verifies on its own (checked again here,
+            // as the parallel run stops at the first failure of any part).
+            match verify_range(author, first_seq, raw, keys) {
+                Ok(verified) => PartialChunk {
+                    verified,
+                    refused: Some((seq, error, rest)),
+                },
+                Err((seq, error)) => PartialChunk {
+                    verified: Vec::new(),
+                    refused: Some((seq, error, Vec::new())),
+                },
+            }
+        }
+    }
+}

@@ -333,10 +333,9 @@ RC-E-004,赵考评,{},500153,,厨师,,,,,,,,\n",
 
 #[test]
 fn experts_english_header_defaults() {
-    let text = format!(
-        "expert_id,name,id_type,id_no,home_county,roles\nRC-E-9,Li,护照,e1234567,500153,ASSESSOR\n"
-    );
-    let f = csv(&text, "experts.csv");
+    let text =
+        "expert_id,name,id_type,id_no,home_county,roles\nRC-E-9,Li,护照,e1234567,500153,ASSESSOR\n";
+    let f = csv(text, "experts.csv");
     let Input::Expert(e) = &f.file.rows[0].value.input else {
         panic!("{:?}", f.file.refused)
     };
