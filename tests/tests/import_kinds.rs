@@ -16,6 +16,37 @@ fn make_uscc(first17: &str) -> String {
     format!("{first17}{}", uscc_check_char(first17).unwrap())
 }
 
+/// One import file and what importing it must give.
+struct Case {
+    path: std::path::PathBuf,
+    kind: &'static str,
+    /// Data rows.
+    read: u64,
+    /// Records (entries) the rows become.
+    records: u64,
+    refused: usize,
+    /// Records node 1 must hold afterwards.
+    expect: Vec<(EntryKind, String)>,
+}
+
+fn case(
+    path: std::path::PathBuf,
+    kind: &'static str,
+    read: u64,
+    records: u64,
+    refused: usize,
+    expect: Vec<(EntryKind, String)>,
+) -> Case {
+    Case {
+        path,
+        kind,
+        read,
+        records,
+        refused,
+        expect,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_imports_replicates_and_keeps_id_numbers_home() {
     let c = Cluster::start(2, Topology::FullMesh).await;
@@ -52,9 +83,8 @@ async fn every_kind_imports_replicates_and_keeps_id_numbers_home() {
         other_expert.clone(),
     ]);
 
-    // (file, expected kind, rows, records, refused, [(entry kind, record id)])
-    let files: Vec<(std::path::PathBuf, &str, u64, u64, usize, Vec<(EntryKind, String)>)> = vec![
-        (
+    let files: Vec<Case> = vec![
+        case(
             c.write_csv("certificates.csv", &certs),
             "certificates",
             5,
@@ -62,7 +92,7 @@ async fn every_kind_imports_replicates_and_keeps_id_numbers_home() {
             0,
             vec![(EntryKind::Certificate, cert_no.clone())],
         ),
-        (
+        case(
             c.write_file(
                 "certificate-status.csv",
                 &format!("证书编号,状态,生效日期,原因\n{cert_no},撤销,2025-01-10,弄虚作假\n"),
@@ -76,7 +106,7 @@ async fn every_kind_imports_replicates_and_keeps_id_numbers_home() {
                 format!("{cert_no}@2025-01-10/Revoked"),
             )],
         ),
-        (
+        case(
             c.write_file(
                 "institutions.csv",
                 &format!(
@@ -94,7 +124,7 @@ async fn every_kind_imports_replicates_and_keeps_id_numbers_home() {
                 (EntryKind::Institution, employer.clone()),
             ],
         ),
-        (
+        case(
             c.write_file(
                 "filings.csv",
                 &format!(
@@ -116,7 +146,7 @@ YC-2024-008,{employer},SKILL_LEVEL,500153,COUNTY,6-18-01-01/--:4-5,2024-01-01,,S
                 ),
             ],
         ),
-        (
+        case(
             c.write_file(
                 "filing-status.jsonl",
                 r#"{"filing_no":"YC-2024-008","status":"ACTIVE","effective_at":"2025-06-01","reason":"整改完成"}"#,
@@ -130,7 +160,7 @@ YC-2024-008,{employer},SKILL_LEVEL,500153,COUNTY,6-18-01-01/--:4-5,2024-01-01,,S
                 "YC-2024-008@2025-06-01/Active".into(),
             )],
         ),
-        (
+        case(
             c.write_file(
                 "experts.csv",
                 &format!(
@@ -145,7 +175,7 @@ LX-E-009,外县专家,居民身份证,{other_expert},510521,,ASSESSOR,,,,,,,,\n"
             1,
             vec![(EntryKind::Expert, "RC-E-001".into())],
         ),
-        (
+        case(
             c.write_file(
                 "relations.csv",
                 &format!(
@@ -161,7 +191,7 @@ LX-E-009,外县专家,居民身份证,{other_expert},510521,,ASSESSOR,,,,,,,,\n"
                 format!("RC-E-001/Employer/{}/Colleague", &employer[..16]),
             )],
         ),
-        (
+        case(
             c.write_file(
                 "batches.jsonl",
                 &format!(
@@ -174,7 +204,7 @@ LX-E-009,外县专家,居民身份证,{other_expert},510521,,ASSESSOR,,,,,,,,\n"
             0,
             vec![(EntryKind::AssessmentBatch, "PC-2024-0601".into())],
         ),
-        (
+        case(
             c.write_file(
                 "competitions.jsonl",
                 r#"{"competition_id":"BS-2025-01","name":"巴蜀工匠焊工大赛","class":"ALLIANCE","year":2025,"events":[{"event_id":"E1","occupation_code":"6-18-02-04","standard_level":3}],"co_defined_by":["500153","510521"],"recognised_by":["500153","510521"]}"#,
@@ -185,7 +215,7 @@ LX-E-009,外县专家,居民身份证,{other_expert},510521,,ASSESSOR,,,,,,,,\n"
             0,
             vec![(EntryKind::Competition, "BS-2025-01".into())],
         ),
-        (
+        case(
             c.write_file(
                 "results.jsonl",
                 &format!(
@@ -198,7 +228,7 @@ LX-E-009,外县专家,居民身份证,{other_expert},510521,,ASSESSOR,,,,,,,,\n"
             0,
             vec![(EntryKind::CompetitionResult, "BS-2025-01/E1/1".into())],
         ),
-        (
+        case(
             c.write_file(
                 "occupations.csv",
                 "职业编码,职业名称,等级,准入类\n6-18-02-04,焊工,1-5,否\n4-10-01-05,养老护理员,1-5,否\n",
@@ -209,7 +239,7 @@ LX-E-009,外县专家,居民身份证,{other_expert},510521,,ASSESSOR,,,,,,,,\n"
             0,
             vec![(EntryKind::Occupation, "6-18-02-04".into())],
         ),
-        (
+        case(
             c.write_file(
                 "urgent.jsonl",
                 r#"{"year":2025,"occupations":["6-18-02-04","4-10-01-05"]}"#,
@@ -223,34 +253,34 @@ LX-E-009,外县专家,居民身份证,{other_expert},510521,,ASSESSOR,,,,,,,,\n"
     ];
 
     let mut total = 0;
-    for (path, kind, read, records, refused, _) in &files {
-        let s = c.import(0, path).await;
-        assert_eq!(s.kind, *kind, "{}", path.display());
+    for f in &files {
+        let s = c.import(0, &f.path).await;
+        assert_eq!(s.kind, f.kind, "{}", f.path.display());
         assert_eq!(
             (s.read, s.new, s.unchanged, s.refused.len()),
-            (*read, *records, 0, *refused),
+            (f.read, f.records, 0, f.refused),
             "{}: {:?}",
             s.file,
             s.refused
         );
-        total += records;
+        total += f.records;
         assert_eq!(s.log_size, total);
     }
     // The expert of another county is refused by the node, with the row's origin.
-    let s = c.import(0, &files[5].0).await;
+    let s = c.import(0, &files[5].path).await;
     assert_eq!(s.refused[0].origin, "experts.csv:3");
     assert_eq!(s.refused[0].column, "home_county");
 
     // Re-importing every file creates nothing.
-    for (path, _, _, records, _, _) in &files {
-        let s = c.import(0, path).await;
-        assert_eq!((s.new, s.unchanged), (0, *records), "{}", s.file);
+    for f in &files {
+        let s = c.import(0, &f.path).await;
+        assert_eq!((s.new, s.unchanged), (0, f.records), "{}", s.file);
     }
     // The kind may be named instead of told.
     let s = c
         .import_as(
             0,
-            &files[2].0,
+            &files[2].path,
             Some(bashu_core::import::ImportKind::Institutions),
         )
         .await;
@@ -259,8 +289,8 @@ LX-E-009,外县专家,居民身份证,{other_expert},510521,,ASSESSOR,,,,,,,,\n"
     c.sync(1).await;
     let theirs = c.node(1).store();
     assert_eq!(theirs.log_state(&author).unwrap().size, total);
-    for (_, _, _, _, _, expected) in &files {
-        for (kind, id) in expected {
+    for f in &files {
+        for (kind, id) in &f.expect {
             assert!(
                 theirs.record(*kind, &author, id).unwrap().is_some(),
                 "node 1 lacks {kind:?} {id}"

@@ -255,69 +255,6 @@ pub(crate) fn decode_home_id(key: &[u8], value: &[u8]) -> Result<(String, String
     Ok((text(&p[..at])?, text(&p[at + 1..])?))
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefix_end_bounds_every_extension() {
-        assert_eq!(prefix_end(b"e/"), b"e0".to_vec());
-        assert_eq!(prefix_end(&[b'a', 0xff]), vec![b'b']);
-        assert_eq!(prefix_end(&[b'i', 0x00]), vec![b'i', 0x01]);
-    }
-
-    #[test]
-    fn versions_are_checked() {
-        assert_eq!(payload(b"k", &[1, 7]).unwrap(), &[7]);
-        assert!(matches!(
-            payload(b"k", &[2, 7]),
-            Err(StoreError::Corrupt { .. })
-        ));
-        assert!(matches!(
-            payload(b"k", &[]),
-            Err(StoreError::Corrupt { .. })
-        ));
-    }
-
-    #[test]
-    fn record_pointer_round_trip_and_torn_value() {
-        let l = Latest {
-            seq: 9,
-            body_hash: [1; 32],
-            entry_hash: [2; 32],
-        };
-        assert_eq!(Latest::decode(b"r", &l.encode()).unwrap(), l);
-        let mut torn = l.encode();
-        torn.pop();
-        assert!(matches!(
-            Latest::decode(b"r", &torn),
-            Err(StoreError::Corrupt { .. })
-        ));
-    }
-
-    #[test]
-    fn index_rows_parse_back() {
-        let a = CountyCode::parse("500153").unwrap();
-        let row = cert_no_row("C-1", &a, "rec/1");
-        let (author, rid) = parse_index_row(&row, cert_no_prefix("C-1").len()).unwrap();
-        assert_eq!((author, rid.as_str()), (a.clone(), "rec/1"));
-        let row = person_row(&[7; 32], &a, "r");
-        let (author, rid) = parse_index_row(&row, person_prefix(&[7; 32]).len()).unwrap();
-        assert_eq!((author, rid.as_str()), (a, "r"));
-    }
-
-    #[test]
-    fn home_id_round_trip() {
-        let v = encode_home_id("居民身份证", "11010519491231002X").unwrap();
-        assert_eq!(
-            decode_home_id(b"p", &v).unwrap(),
-            ("居民身份证".to_owned(), "11010519491231002X".to_owned())
-        );
-        assert_eq!(encode_home_id("a\u{1f}b", "1"), None);
-    }
-}
-
 /// Author and record id of an `r/` key (`r/ kind author record_id`).
 pub(crate) fn parse_record_key(key: &[u8]) -> Result<(CountyCode, String)> {
     let rest = key
@@ -380,4 +317,67 @@ pub(crate) fn decode_cosignatures(
         });
     }
     Ok((u64::from_be_bytes(*size), *root, out))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_end_bounds_every_extension() {
+        assert_eq!(prefix_end(b"e/"), b"e0".to_vec());
+        assert_eq!(prefix_end(&[b'a', 0xff]), vec![b'b']);
+        assert_eq!(prefix_end(&[b'i', 0x00]), vec![b'i', 0x01]);
+    }
+
+    #[test]
+    fn versions_are_checked() {
+        assert_eq!(payload(b"k", &[1, 7]).unwrap(), &[7]);
+        assert!(matches!(
+            payload(b"k", &[2, 7]),
+            Err(StoreError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            payload(b"k", &[]),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn record_pointer_round_trip_and_torn_value() {
+        let l = Latest {
+            seq: 9,
+            body_hash: [1; 32],
+            entry_hash: [2; 32],
+        };
+        assert_eq!(Latest::decode(b"r", &l.encode()).unwrap(), l);
+        let mut torn = l.encode();
+        torn.pop();
+        assert!(matches!(
+            Latest::decode(b"r", &torn),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn index_rows_parse_back() {
+        let a = CountyCode::parse("500153").unwrap();
+        let row = cert_no_row("C-1", &a, "rec/1");
+        let (author, rid) = parse_index_row(&row, cert_no_prefix("C-1").len()).unwrap();
+        assert_eq!((author, rid.as_str()), (a.clone(), "rec/1"));
+        let row = person_row(&[7; 32], &a, "r");
+        let (author, rid) = parse_index_row(&row, person_prefix(&[7; 32]).len()).unwrap();
+        assert_eq!((author, rid.as_str()), (a, "r"));
+    }
+
+    #[test]
+    fn home_id_round_trip() {
+        let v = encode_home_id("居民身份证", "11010519491231002X").unwrap();
+        assert_eq!(
+            decode_home_id(b"p", &v).unwrap(),
+            ("居民身份证".to_owned(), "11010519491231002X".to_owned())
+        );
+        assert_eq!(encode_home_id("a\u{1f}b", "1"), None);
+    }
 }

@@ -61,12 +61,10 @@ fn operations() -> Vec<Op> {
             m.add_certificate(r.author.as_str(), r.seq, r.certificate.clone());
         }));
     }
-    for c in ["C2024"] {
-        let comp = s.competition(c).unwrap();
-        ops.push(Box::new(move |m| {
-            m.add_competition(comp.clone());
-        }));
-    }
+    let comp = s.competition("C2024").unwrap();
+    ops.push(Box::new(move |m| {
+        m.add_competition(comp.clone());
+    }));
     for r in s.results_of_person(&p.key_hex()) {
         ops.push(Box::new(move |m| {
             m.add_result(r.clone());
