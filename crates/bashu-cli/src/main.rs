@@ -44,7 +44,7 @@ enum Command {
     Alliance(AllianceCmd),
     /// Run a county node until SIGINT or SIGTERM.
     Node(ConfigArg),
-    /// Import an HR export (certificates CSV or JSON Lines) into the county's own node.
+    /// Import an HR export (any record kind of SPEC §4, CSV or JSON Lines) into the county's own node.
     #[command(
         after_help = "Example:\n  bashu import --config fed/500153/node.toml certificates.csv"
     )]

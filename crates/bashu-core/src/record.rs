@@ -570,8 +570,10 @@ fn yes() -> bool {
 pub enum CompetitionClass {
     World,
     NationalI,
+    #[serde(rename = "NATIONAL_II")]
     NationalII,
     ProvincialI,
+    #[serde(rename = "PROVINCIAL_II")]
     ProvincialII,
     City,
     County,

@@ -582,8 +582,7 @@ pub(crate) struct EnumSpec {
     pub what_en: &'static str,
     /// `(code, Chinese label)`.
     pub codes: &'static [(&'static str, &'static str)],
-    /// `(code, serde name)` where the two differ (serde spells `NationalII` as
-    /// `NATIONAL_I_I`).
+    /// `(code, serde name)` where the two differ.
     pub serde_names: &'static [(&'static str, &'static str)],
 }
 

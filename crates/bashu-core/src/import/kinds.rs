@@ -797,10 +797,7 @@ const COMPETITION_CLASSES: EnumSpec = EnumSpec {
         ("ENTERPRISE", "企业"),
         ("ALLIANCE", "联盟"),
     ],
-    serde_names: &[
-        ("NATIONAL_II", "NATIONAL_I_I"),
-        ("PROVINCIAL_II", "PROVINCIAL_I_I"),
-    ],
+    serde_names: &[],
 };
 
 pub(crate) fn build_competition(f: &mut Fields<'_>) -> Option<Competition> {
