@@ -3,7 +3,9 @@
 //! conditions. No fixed sleeps: tests wait for what they need.
 #![allow(clippy::unwrap_used)]
 
+pub mod faults;
 pub mod rogue;
+pub mod web;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,7 +18,9 @@ use bashu_core::import::write_certificates_csv;
 use bashu_core::person::PseudonymKey;
 use bashu_core::record::CertificateInput;
 use bashu_core::synth;
-use bashu_node::bootstrap::{Founder, InitOptions, InitReport, init_alliance};
+use bashu_node::bootstrap::{
+    Founder, InitOptions, InitReport, SecurityOptions, init_alliance_with,
+};
 use bashu_node::client::NodeClient;
 use bashu_node::import::{ImportOptions, ImportSummary, import_file, import_file_with};
 use bashu_node::{Node, NodeConfig, PeerConfig, PeerOutcome};
@@ -51,8 +55,20 @@ pub fn county(code: &str) -> CountyCode {
 }
 
 impl Cluster {
-    /// Founds an alliance of the first `n` of [`COUNTIES`] and starts one node each.
+    /// Founds an alliance of the first `n` of [`COUNTIES`] and starts one node each, with
+    /// TLS (pinned certificates) and tokens as `bashu alliance init` writes them.
     pub async fn start(n: usize, topology: Topology) -> Cluster {
+        Cluster::start_with(n, topology, &SecurityOptions::default(), |_| {}).await
+    }
+
+    /// [`Cluster::start`] with the security chosen, and `tweak` applied to every node's
+    /// configuration before it starts.
+    pub async fn start_with(
+        n: usize,
+        topology: Topology,
+        security: &SecurityOptions,
+        tweak: impl Fn(&mut NodeConfig),
+    ) -> Cluster {
         let dir = tempfile::tempdir().unwrap();
         let mut listeners = Vec::new();
         let mut founders = Vec::new();
@@ -65,7 +81,7 @@ impl Cluster {
             });
             listeners.push(l);
         }
-        let report = init_alliance(
+        let report = init_alliance_with(
             dir.path(),
             &founders,
             &InitOptions {
@@ -76,7 +92,9 @@ impl Cluster {
                 threshold: 0,
                 founded_on: "2026-11-30".into(),
                 sync_interval_secs: 0,
+                http_base_port: Some(0),
             },
+            security,
         )
         .unwrap();
         let mut configs: Vec<NodeConfig> = report
@@ -103,6 +121,7 @@ impl Cluster {
         }
         for cfg in &mut configs {
             cfg.store.cache_mib = 16;
+            tweak(cfg);
         }
         let mut nodes = Vec::new();
         for (cfg, l) in configs.iter().zip(listeners) {
@@ -124,10 +143,30 @@ impl Cluster {
         self.report.counties[i].county.clone()
     }
 
+    /// Node i's operator (TLS pinned to the node's certificate, the operator token).
     pub async fn client(&self, i: usize) -> NodeClient {
-        NodeClient::connect(format!("http://{}", self.node(i).local_addr()))
+        self.node(i).operator_client().await.unwrap()
+    }
+
+    /// A client of node i holding the token in node i's `<role>.token` (`operator`,
+    /// `secretariat`, `writer`), or any other token file.
+    pub async fn client_with_token(&self, i: usize, token_file: &std::path::Path) -> NodeClient {
+        let mut cfg = self.configs[i].clone();
+        cfg.listen = self.node(i).local_addr();
+        NodeClient::for_config(&cfg, Some(token_file))
             .await
             .unwrap()
+    }
+
+    /// The token file `<role>.token` of county i.
+    pub fn token_file(&self, i: usize, role: &str) -> PathBuf {
+        self.report.counties[i].dir.join(format!("{role}.token"))
+    }
+
+    /// SHA-256 (hex) of county i's TLS certificate.
+    pub fn tls_pin(&self, i: usize) -> String {
+        let tls = self.configs[i].tls.as_ref().expect("a TLS node");
+        hex::encode(bashu_node::tls::cert_file_pin(&tls.cert).unwrap())
     }
 
     /// `n` generated certificates of node i's county.
@@ -178,6 +217,26 @@ impl Cluster {
     pub fn pseudonym(&self) -> PseudonymKey {
         let text = std::fs::read_to_string(&self.configs[0].pseudonym_key).unwrap();
         PseudonymKey::from_file_string(&text).unwrap()
+    }
+
+    /// The HTTP side of node i (every harness node has one, on a free port).
+    pub fn http(&self, i: usize) -> std::net::SocketAddr {
+        self.node(i).http_addr().expect("harness nodes serve HTTP")
+    }
+
+    /// The secretariat console token of node i.
+    pub fn console_token(&self, i: usize) -> String {
+        let path = self.configs[i]
+            .http
+            .as_ref()
+            .and_then(|h| h.console_token_file.clone())
+            .expect("harness nodes have a console token");
+        let text = std::fs::read_to_string(path).unwrap();
+        text.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .unwrap()
+            .to_owned()
     }
 
     /// Node i pulls from its peers once; panics if any peer failed.
@@ -241,6 +300,17 @@ impl Cluster {
         std::fs::create_dir_all(&cdir).unwrap();
         let key = bashu_node::bootstrap::generate_key(&cdir.join("signing.key")).unwrap();
         std::fs::copy(&self.configs[0].pseudonym_key, cdir.join("pseudonym.key")).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        bashu_node::bootstrap::generate_tls_identity(
+            &cdir,
+            code,
+            bashu_node::tls::Validity::days_from(now, 30),
+        )
+        .unwrap();
+        bashu_node::bootstrap::generate_token(&cdir.join("operator.token")).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut cfg = self.configs[0].clone();
@@ -250,6 +320,20 @@ impl Cluster {
         cfg.data_dir = cdir.join("data");
         cfg.listen = addr;
         cfg.peers = (0..self.nodes.len()).map(|i| self.peer_config(i)).collect();
+        cfg.tls = Some(bashu_node::tls::TlsConfig {
+            cert: cdir.join("tls.crt"),
+            key: cdir.join("tls.key"),
+        });
+        cfg.clients = vec![bashu_node::auth::ClientEntry {
+            name: "operator".into(),
+            role: bashu_node::auth::ClientRole::Operator,
+            county: None,
+            token_file: Some(cdir.join("operator.token")),
+            cert_sha256: None,
+        }];
+        // A new county has no earlier copy of its log to learn back; and until its
+        // admission (which pins its certificate) no member answers it.
+        cfg.sync.confirm_own_log_on_start = false;
         self.report
             .counties
             .push(bashu_node::bootstrap::CountyFiles {
@@ -259,7 +343,7 @@ impl Cluster {
                 config: cdir.join("node.toml"),
                 signing_key: cdir.join("signing.key"),
                 key_id: key.key_id().to_string(),
-                endpoint: format!("http://{addr}"),
+                endpoint: format!("https://{addr}"),
             });
         self.nodes.push(Some(
             Node::start(cfg.clone(), Some(listener)).await.unwrap(),

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -23,6 +24,8 @@ pub struct RogueData {
     pub evidence: Vec<Vec<u8>>,
     /// Per author code, entries from seq 1.
     pub entries: HashMap<String, Vec<SignedEntry>>,
+    /// Send everything asked for in one chunk, whatever chunk size the puller asked.
+    pub ignore_max_chunk: bool,
 }
 
 impl RogueData {
@@ -79,7 +82,11 @@ impl Exchange for Rogue {
                 body: e.body.clone(),
             })
             .collect();
-        let chunk = (req.max_chunk_entries.max(1)) as usize;
+        let chunk = if self.0.ignore_max_chunk {
+            slice.len().max(1)
+        } else {
+            (req.max_chunk_entries.max(1)) as usize
+        };
         let chunks: Vec<Result<pb::PullChunk, Status>> = slice
             .chunks(chunk)
             .map(|c| {
@@ -95,10 +102,22 @@ impl Exchange for Rogue {
 /// A running rogue peer; stops when dropped.
 pub struct RoguePeer {
     pub addr: SocketAddr,
+    tls: bool,
     _stop: oneshot::Sender<()>,
 }
 
+/// The rogue talks to anyone.
+#[derive(Debug)]
+struct AnyClient;
+
+impl bashu_node::tls::PinPolicy for AnyClient {
+    fn accepts(&self, _: &bashu_node::tls::CertPin) -> bool {
+        true
+    }
+}
+
 impl RoguePeer {
+    /// A plaintext rogue (for nodes with `insecure_dev`).
     pub async fn start(data: RogueData) -> RoguePeer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -110,10 +129,48 @@ impl RoguePeer {
                     let _ = stopped.await;
                 }),
         );
-        RoguePeer { addr, _stop: stop }
+        RoguePeer {
+            addr,
+            tls: false,
+            _stop: stop,
+        }
+    }
+
+    /// A rogue that holds the TLS identity of the node `cfg` describes (an insider: the
+    /// county's own certificate and key), so other nodes take it for that county.
+    pub async fn start_for(data: RogueData, cfg: &bashu_node::NodeConfig) -> RoguePeer {
+        let Some(tls) = &cfg.tls else {
+            return RoguePeer::start(data).await;
+        };
+        let identity = bashu_node::tls::TlsIdentity::load(&tls.cert, &tls.key).unwrap();
+        let server = bashu_node::tls::server_config(&identity, Arc::new(AnyClient)).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let incoming = bashu_node::tls::incoming(
+            listener,
+            Some(server),
+            bashu_node::tls::AcceptLimits {
+                max_connections: 64,
+                handshake_timeout: std::time::Duration::from_secs(5),
+            },
+        );
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(ExchangeServer::new(Rogue(data)))
+                .serve_with_incoming_shutdown(incoming, async {
+                    let _ = stopped.await;
+                }),
+        );
+        RoguePeer {
+            addr,
+            tls: true,
+            _stop: stop,
+        }
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 }

@@ -68,7 +68,7 @@ async fn relay_reaches_a_county_that_is_not_a_peer() {
 
 /// Node 1 pulls only from a rogue that serves `data`; returns node 1's outcome errors.
 async fn pull_from_rogue(c: &mut Cluster, data: RogueData) -> Vec<String> {
-    let rogue = RoguePeer::start(data).await;
+    let rogue = RoguePeer::start_for(data, &c.configs[0]).await;
     c.stop(1).await;
     c.configs[1].peers = vec![PeerConfig {
         county: c.county(0).to_string(),

@@ -74,7 +74,7 @@ async fn a_fourth_county_is_admitted_by_two_of_three_and_then_replicates() {
         name: "永川区".into(),
         signing_key: key,
         endpoint: c.peer_config(j).endpoint,
-        tls_cert_sha256: String::new(),
+        tls_cert_sha256: c.tls_pin(j),
     };
     propose(&c, 0, "admit-500118", admit).await;
     // One approval (the proposer's) of the two needed: still refused.
@@ -174,7 +174,7 @@ async fn a_rotated_key_signs_from_its_position_and_the_old_one_no_longer_does() 
     let mut data = RogueData::default();
     data.add_checkpoint(&cp);
     data.entries.insert(a.to_string(), entries);
-    let rogue = RoguePeer::start(data).await;
+    let rogue = RoguePeer::start_for(data, &c.configs[0]).await;
     c.stop(2).await;
     c.configs[2].peers = vec![PeerConfig {
         county: a.to_string(),
@@ -269,8 +269,8 @@ async fn an_equivocating_county_is_frozen_everywhere_within_two_rounds() {
     let x = c.county(3);
     let key = c.signing_key(3);
     c.stop(3).await;
-    let fork_a = RoguePeer::start(fork(&key, &x, 6, 0xA)).await;
-    let fork_b = RoguePeer::start(fork(&key, &x, 6, 0xB)).await;
+    let fork_a = RoguePeer::start_for(fork(&key, &x, 6, 0xA), &c.configs[3]).await;
+    let fork_b = RoguePeer::start_for(fork(&key, &x, 6, 0xB), &c.configs[3]).await;
     // 0 and 1 see fork A, 2 sees fork B; the honest nodes peer with each other.
     for (i, rogue) in [(0, &fork_a), (1, &fork_a), (2, &fork_b)] {
         c.stop(i).await;
@@ -378,6 +378,7 @@ async fn a_genesis_with_one_bad_signature_stops_the_node_with_the_county_named()
             threshold: 0,
             founded_on: "2026-11-30".into(),
             sync_interval_secs: 0,
+            http_base_port: None,
         },
     )
     .unwrap();

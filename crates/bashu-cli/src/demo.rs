@@ -15,7 +15,6 @@ use bashu_core::CountyCode;
 use bashu_core::import::write_certificates_csv;
 use bashu_core::synth;
 use bashu_node::bootstrap::{Founder, InitOptions, init_alliance};
-use bashu_node::client::NodeClient;
 use bashu_node::import::import_file;
 use bashu_node::{Node, NodeConfig};
 use bashu_proto::v1 as pb;
@@ -129,6 +128,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
             threshold: 0,
             founded_on: "2026-11-30".into(),
             sync_interval_secs: 0,
+            http_base_port: None,
         },
     )?;
     println!(
@@ -163,7 +163,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
         let path = files.dir.join("certificates.csv");
         let f = std::fs::File::create(&path)?;
         write_certificates_csv(std::io::BufWriter::new(f), &certs)?;
-        let mut client = NodeClient::connect(format!("http://{}", node.local_addr())).await?;
+        let mut client = node.operator_client().await?;
         let summary = import_file(&mut client, &path, false, |_| {}).await?;
         crate::print_summary(&summary);
         if !summary.refused.is_empty() {

@@ -127,7 +127,7 @@ pub(crate) async fn propose(a: ProposeArgs) -> Result<()> {
             name: need(a.name, "--name")?,
             signing_key: need(a.signing_key, "--signing-key")?,
             endpoint: need(a.endpoint, "--endpoint")?,
-            tls_cert_sha256: String::new(),
+            tls_cert_sha256: a.tls_cert_sha256.unwrap_or_default(),
         },
         DecisionKindArg::RemoveMember => Decision::RemoveMember {
             county: county(a.county)?,

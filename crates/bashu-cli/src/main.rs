@@ -1,10 +1,15 @@
 //! `bashu`: the one command of Bashu Exchange.
 //!
 //! Exit codes: 0 success; 1 error (message on stderr); 2 usage error; 3 import finished
-//! but some rows were refused.
+//! but some rows were refused; 4 a check's verdict is not RECOGNISED/VALID.
 
+mod bench;
+mod check;
 mod demo;
 mod governance;
+mod progress;
+mod security;
+mod status;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,7 +19,9 @@ use clap::{Args, Parser, Subcommand};
 
 use bashu_core::CountyCode;
 use bashu_core::import::ImportKind;
-use bashu_node::bootstrap::{Founder, InitOptions, generate_key, init_alliance};
+use bashu_node::bootstrap::{
+    Founder, InitOptions, SecurityOptions, generate_key, init_alliance_with,
+};
 use bashu_node::client::NodeClient;
 use bashu_node::import::{ImportOptions, ImportSummary, import_file_with};
 use bashu_node::{Node, NodeConfig};
@@ -25,12 +32,24 @@ use bashu_proto::v1 as pb;
     name = "bashu",
     version,
     about = "Bashu Exchange: mutual recognition of skill certificates across the counties of the 巴蜀工匠 alliance",
-    after_help = "Examples:\n  bashu demo\n  bashu alliance init --dir fed --county 500153=荣昌区 --county 510521=泸县\n  bashu node --config fed/500153/node.toml\n  bashu import --config fed/500153/node.toml certificates.csv\n  bashu query cert --config fed/510521/node.toml --cert-no Y0000500000012341000001 --name 张三"
+    after_help = "Examples:\n  bashu demo\n  bashu alliance init --dir fed --county 500153=荣昌区 --county 510521=泸县\n  bashu node --config fed/500153/node.toml\n  bashu import --config fed/500153/node.toml --sync certificates.csv\n  bashu status --config fed/510521/node.toml\n  bashu query cert --config fed/510521/node.toml --cert-no Y0000500000012341000001 --name 张三\n\nExit codes:\n  0  success\n  1  error (the message is on stderr)\n  2  usage error\n  3  import finished, but some rows were refused (listed on stderr)\n  4  a check's verdict is not RECOGNISED/VALID\n\nEnvironment:\n  BASHU_LOG=debug          log level (an EnvFilter: info, bashu_node=debug, ...)\n  BASHU_LOG_FORMAT=json    logs as JSON lines (same as --log-format json)\n  BASHU_NO_PROGRESS=1      no progress bars even on a terminal"
 )]
 struct Cli {
+    /// Log format on stderr: text (default) or json (one object per line, for collectors).
+    /// Also BASHU_LOG_FORMAT=json.
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormat>,
     #[command(subcommand)]
     command: Command,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+static LOG_FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
 
 #[derive(Subcommand)]
 enum Command {
@@ -50,10 +69,36 @@ enum Command {
     )]
     Import(ImportArgs),
     /// Pull now from the configured peers.
+    #[command(after_help = "Example:\n  bashu sync --config fed/510521/node.toml")]
     Sync(SyncArgs),
+    /// The federation as this node sees it: each county's log size, last checkpoint and its
+    /// age, cosignatures, lag behind the peers, frozen logs; the last sync with each peer.
+    #[command(
+        after_help = "Examples:\n  bashu status --config fed/510521/node.toml\n  bashu status --config fed/510521/node.toml --json"
+    )]
+    Status(StatusArgs),
     /// Look things up in the replicated data.
     #[command(subcommand)]
     Query(QueryCmd),
+    /// The audit trail of queries this node answered: who asked, what (as keyed hashes),
+    /// why, when, and the outcome.
+    #[command(
+        after_help = "Examples:\n  bashu audit --config fed/500153/node.toml --since 2026-11-30T00:00:00Z\n  bashu audit --config fed/500153/node.toml --since 2026-11-30 --json\n  bashu audit --config fed/500153/node.toml --match Y0000500000012341000001"
+    )]
+    Audit(security::AuditArgs),
+    /// Co-assessment checks: certificate recognition, batch validity, promotion (exit 4 when
+    /// the verdict is not RECOGNISED/VALID).
+    #[command(subcommand)]
+    Check(check::CheckCmd),
+    /// The shared expert pool.
+    #[command(subcommand)]
+    Experts(check::ExpertsCmd),
+    /// Performance scenarios (docs/BENCHMARKS.md); use a release build.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  bashu bench all\n  bashu bench catchup --n 1000000\n  bashu bench recognition --n 1000000"
+    )]
+    Bench(bench::BenchCmd),
 }
 
 #[derive(Args)]
@@ -65,6 +110,10 @@ struct ConfigArg {
 
 #[derive(Subcommand)]
 enum KeysCmd {
+    /// Generate a county's TLS identity (self-signed, pinned by SHA-256 in the alliance):
+    /// `tls.crt` and `tls.key` (mode 0600); prints the pin.
+    #[command(after_help = "Example:\n  bashu keys tls --out-dir fed/500118 --county 500118")]
+    Tls(security::TlsArgs),
     /// Generate a county signing key (ed25519), written with mode 0600.
     Gen {
         /// Where to write the key; refuses to overwrite.
@@ -139,6 +188,19 @@ struct InitArgs {
     /// Scheduled sync interval written into each node.toml, seconds (0 = on demand).
     #[arg(long, default_value_t = 3600)]
     sync_interval: u64,
+    /// Port of the first county's HTTP side (health, metrics, console); the others follow.
+    #[arg(long, default_value_t = 7250)]
+    http_base_port: u16,
+    /// Write no [http] section (no health, metrics or console listener).
+    #[arg(long)]
+    no_http: bool,
+    /// Plaintext gRPC with unauthenticated peers (no TLS identities): development on
+    /// loopback only. Every node logs a warning.
+    #[arg(long)]
+    insecure_dev: bool,
+    /// Validity of the generated TLS certificates, in days.
+    #[arg(long, default_value_t = 3650)]
+    tls_valid_days: u64,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -197,6 +259,10 @@ struct ProposeArgs {
     effective_date: Option<String>,
     #[arg(long, default_value = "")]
     reason: String,
+    /// SHA-256 (hex) of the TLS certificate of a county to admit (`bashu keys tls` prints
+    /// it); its node is reachable only once this pin is active.
+    #[arg(long)]
+    tls_cert_sha256: Option<String>,
 }
 
 #[derive(Args)]
@@ -212,12 +278,24 @@ struct ImportArgs {
     /// object (JSON Lines).
     #[arg(long, value_name = "KIND")]
     kind: Option<ImportKind>,
-    /// Print the summary as JSON.
+    /// Print the summary as JSON (with --sync: {"imports": [...], "sync": [...]}).
     #[arg(long)]
     json: bool,
+    /// Sync with the peers after the import (as `bashu sync`).
+    #[arg(long)]
+    sync: bool,
     /// Files to import: CSV (English or Chinese headers) or JSON Lines (.jsonl).
     #[arg(required = true)]
     files: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    #[arg(long)]
+    config: PathBuf,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -250,9 +328,13 @@ struct QueryCertArgs {
     /// ID document type (default 居民身份证).
     #[arg(long, default_value = "")]
     id_type: String,
-    /// Show the full ID number (only for the home node's own records).
+    /// Show the full ID number (only for the home node's own records, only for its
+    /// operator).
     #[arg(long)]
     reveal_id: bool,
+    /// Why you ask (a case or file reference); recorded in the node's audit trail.
+    #[arg(long)]
+    purpose: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -260,14 +342,27 @@ struct QueryCertArgs {
 fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("BASHU_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match LOG_FORMAT.get() {
+        // One JSON object per line, with the span fields (peer.county, rpc.method …).
+        Some(LogFormat::Json) => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+        _ => builder.try_init(),
+    };
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let from_env = std::env::var("BASHU_LOG_FORMAT")
+        .ok()
+        .filter(|v| v.eq_ignore_ascii_case("json"))
+        .map(|_| LogFormat::Json);
+    let _ = LOG_FORMAT.set(cli.log_format.or(from_env).unwrap_or(LogFormat::Text));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -292,6 +387,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => {
             init_tracing("warn");
             demo::run(args).await?;
+        }
+        Command::Keys(KeysCmd::Tls(args)) => security::keys_tls(args)?,
+        Command::Audit(args) => {
+            init_tracing("warn");
+            security::audit(args).await?;
         }
         Command::Keys(KeysCmd::Gen { out }) => {
             let key = generate_key(&out)?;
@@ -336,6 +436,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             init_tracing("warn");
             sync(args).await?;
         }
+        Command::Status(args) => {
+            init_tracing("warn");
+            status::status(&args.config, args.json).await?;
+        }
+        Command::Check(cmd) => {
+            init_tracing("warn");
+            return check::check(cmd).await;
+        }
+        Command::Bench(cmd) => {
+            init_tracing("warn");
+            bench::run(cmd).await?;
+        }
+        Command::Experts(cmd) => {
+            init_tracing("warn");
+            check::experts(cmd).await?;
+        }
         Command::Query(QueryCmd::Cert(args)) => {
             init_tracing("warn");
             query_cert(args).await?;
@@ -358,7 +474,12 @@ fn alliance_init(args: InitArgs) -> Result<()> {
             port: None,
         });
     }
-    let report = init_alliance(
+    let security = SecurityOptions {
+        insecure_dev: args.insecure_dev,
+        tls_valid_days: args.tls_valid_days,
+        tls_validity_overrides: Vec::new(),
+    };
+    let report = init_alliance_with(
         &args.dir,
         &founders,
         &InitOptions {
@@ -369,9 +490,14 @@ fn alliance_init(args: InitArgs) -> Result<()> {
             threshold: args.threshold,
             founded_on: args.founded_on,
             sync_interval_secs: args.sync_interval,
+            http_base_port: (!args.no_http).then_some(args.http_base_port),
         },
+        &security,
     )?;
     println!("genesis     {}", report.genesis.display());
+    if args.insecure_dev {
+        println!("WARNING: --insecure-dev: plaintext gRPC, peers unauthenticated (loopback only)");
+    }
     for c in &report.counties {
         println!(
             "{} {:<6} key {} ({})  config {}  endpoint {}",
@@ -382,6 +508,9 @@ fn alliance_init(args: InitArgs) -> Result<()> {
             c.config.display(),
             c.endpoint
         );
+        if let Ok(pin) = bashu_node::tls::cert_file_pin(&c.dir.join("tls.crt")) {
+            println!("       tls cert sha256 {}", hex::encode(pin));
+        }
     }
     Ok(())
 }
@@ -418,19 +547,14 @@ async fn shutdown_signal() {
     }
 }
 
-/// The client endpoint of the node a config describes.
-fn endpoint_of(cfg: &NodeConfig) -> String {
-    let mut addr = cfg.listen;
-    if addr.ip().is_unspecified() {
-        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-    }
-    format!("http://{addr}")
-}
-
+/// Connects to the node a config describes, as its operator (TLS pinned to the node's
+/// certificate, the operator token of the config), or with the token in the file
+/// `BASHU_TOKEN_FILE` names (e.g. the secretariat's).
 pub(crate) async fn connect(config: &Path) -> Result<(NodeConfig, NodeClient)> {
     let cfg = NodeConfig::load(config)?;
-    let endpoint = endpoint_of(&cfg);
-    let client = NodeClient::connect(endpoint.clone())
+    let endpoint = bashu_node::client::endpoint_of(&cfg);
+    let token_file = std::env::var_os("BASHU_TOKEN_FILE").map(PathBuf::from);
+    let client = NodeClient::for_config(&cfg, token_file.as_deref())
         .await
         .with_context(|| {
             format!(
@@ -471,7 +595,10 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
     let mut any_refused = false;
     let mut summaries = Vec::new();
     for file in &args.files {
-        let summary = import_file_with(&mut client, file, &options, |_| {}).await?;
+        let bar = progress::Progress::import(file);
+        let summary = import_file_with(&mut client, file, &options, |done| bar.set(done)).await;
+        bar.finish();
+        let summary = summary?;
         any_refused |= !summary.refused.is_empty();
         if !args.json {
             if let Some(kind) = ImportKind::parse(&summary.kind) {
@@ -481,8 +608,25 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
         }
         summaries.push(summary);
     }
+    let synced = if args.sync {
+        let resp = sync_now(&mut client).await?;
+        if !args.json {
+            print_sync(&resp);
+        }
+        Some(resp)
+    } else {
+        None
+    };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summaries)?);
+        let imports = serde_json::to_value(&summaries)?;
+        let v = match &synced {
+            Some(resp) => serde_json::json!({"imports": imports, "sync": sync_json(resp)}),
+            None => imports,
+        };
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    }
+    if synced.is_some_and(|r| r.peers.iter().any(|p| !p.ok)) {
+        bail!("the import is stored, but the sync with some peers failed");
     }
     Ok(if any_refused {
         ExitCode::from(3)
@@ -491,42 +635,53 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
     })
 }
 
+/// Asks the node to pull from its peers now, with a spinner on a terminal.
+async fn sync_now(client: &mut NodeClient) -> Result<pb::SyncNowResponse> {
+    let spinner = progress::Progress::spinner("syncing with the peers / 正在同步");
+    let resp = client.admin.sync_now(pb::SyncNowRequest {}).await;
+    spinner.finish();
+    Ok(resp
+        .map_err(|s| anyhow::anyhow!("sync failed: {}", s.message()))?
+        .into_inner())
+}
+
+fn sync_json(resp: &pb::SyncNowResponse) -> serde_json::Value {
+    resp.peers
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "peer": p.peer, "ok": p.ok, "error": p.error, "seconds": p.seconds,
+                "received": p.received.iter().map(|a| serde_json::json!({
+                    "author": a.author, "entries": a.entries, "bytes": a.bytes})).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+fn print_sync(resp: &pb::SyncNowResponse) {
+    for p in &resp.peers {
+        let got: u64 = p.received.iter().map(|a| a.entries).sum();
+        if p.ok {
+            println!("peer {}: ok, {} entries in {:.2}s", p.peer, got, p.seconds);
+        } else {
+            println!("peer {}: FAILED ({}), {} entries", p.peer, p.error, got);
+        }
+        for a in &p.received {
+            println!(
+                "  author {}: {} entries, {} bytes",
+                a.author, a.entries, a.bytes
+            );
+        }
+    }
+}
+
 async fn sync(args: SyncArgs) -> Result<()> {
     let (_, mut client) = connect(&args.config).await?;
-    let resp = client
-        .admin
-        .sync_now(pb::SyncNowRequest {})
-        .await
-        .map_err(|s| anyhow::anyhow!("sync failed: {}", s.message()))?
-        .into_inner();
+    let resp = sync_now(&mut client).await?;
     if args.json {
-        let v: Vec<_> = resp
-            .peers
-            .iter()
-            .map(|p| {
-                serde_json::json!({
-                    "peer": p.peer, "ok": p.ok, "error": p.error, "seconds": p.seconds,
-                    "received": p.received.iter().map(|a| serde_json::json!({
-                        "author": a.author, "entries": a.entries, "bytes": a.bytes})).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!("{}", serde_json::to_string_pretty(&sync_json(&resp))?);
     } else {
-        for p in &resp.peers {
-            let got: u64 = p.received.iter().map(|a| a.entries).sum();
-            if p.ok {
-                println!("peer {}: ok, {} entries in {:.2}s", p.peer, got, p.seconds);
-            } else {
-                println!("peer {}: FAILED ({}), {} entries", p.peer, p.error, got);
-            }
-            for a in &p.received {
-                println!(
-                    "  author {}: {} entries, {} bytes",
-                    a.author, a.entries, a.bytes
-                );
-            }
-        }
+        print_sync(&resp);
     }
     if resp.peers.iter().any(|p| !p.ok) {
         bail!("sync with some peers failed");
@@ -536,6 +691,7 @@ async fn sync(args: SyncArgs) -> Result<()> {
 
 async fn query_cert(args: QueryCertArgs) -> Result<()> {
     let (_, mut client) = connect(&args.config).await?;
+    client.set_purpose(args.purpose.as_deref());
     let resp = client
         .query
         .find_certificate(pb::FindCertificateRequest {

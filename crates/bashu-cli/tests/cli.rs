@@ -382,7 +382,7 @@ fn operators_and_hr_systems_drive_a_three_county_federation() {
     for c in &county_args {
         init_args.extend(["--county", c.as_str()]);
     }
-    init_args.extend(["--base-port", &base, "--sync-interval", "0"]);
+    init_args.extend(["--base-port", &base, "--sync-interval", "0", "--no-http"]);
     let out = bashu(&init_args).expect_code(0);
     assert!(fed.join("genesis.bin").is_file(), "{}", out.describe());
     assert!(

@@ -118,6 +118,11 @@ pub enum ProtocolError {
     GenesisStraySignature(String),
     #[error("genesis is invalid: {0}")]
     GenesisInvalid(String),
+    /// SPEC R16 at receive: a replicated body carries what must stay on the home node (a
+    /// full ID number, or an ID number field that is not the canonical mask). The reason
+    /// names the field, never its content.
+    #[error("entry body carries personal data that stays on the home node: {0}")]
+    PersonalData(String),
 }
 
 fn decode_err(e: prost::DecodeError) -> ProtocolError {

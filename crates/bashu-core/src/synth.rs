@@ -1,5 +1,115 @@
 //! Deterministic synthetic data for demos, tests and benchmarks: valid identifiers, real
 //! county codes and occupations. The same seed gives the same records.
+//!
+//! Two levels. [`certificates`] and [`institutions`] make plain valid certificates (the demo
+//! and the older tests use them). [`generate_county`] makes a whole county's HR export —
+//! what `bashu gen` writes — with a documented, seeded share of deliberate rule violations
+//! and a [`Manifest`] that says what every check must answer. Pure: data structures in,
+//! data structures out; [`write_file`] writes to any `Write`, the CLI opens the files.
+//!
+//! # The county export
+//!
+//! Per county (timeline: exams 2020-03-01 … 2026-08-31, certificates issued 20–50 days
+//! later, every status change effective by [`AS_OF`] 2026-11-30):
+//!
+//! - **Occupations**: the ten of [`OCCUPATIONS`], levels 1–5; 电工 6-31-01-03 is 准入类
+//!   (`access_controlled`), so R14 excludes it by default.
+//! - **Institutions and filings**: the 职业技能鉴定所 (legacy 16-digit 职业资格证书 until
+//!   2019), the 职业教育中心 (every occupation and level, 电工 三–五级), 2–8 社会培训评价组织
+//!   (S, 2–4 occupations; the second stops at 三级), 2–6 enterprises (Y, their own trades;
+//!   the first filed with the ministry and has its own 4-digit code), 2 职业培训机构 with
+//!   training permits. USCCs carry check characters; site serials are the county code's
+//!   last four digits and the institution's position, so numbers never collide across
+//!   counties. The first evaluator has a 异地报备 in the next county.
+//! - **Experts**: panels come from teams per (occupation, senior) pool — 2 proctors, the
+//!   assessors a 30-candidate room needs (7; 3 in small sets), and for 二级/一级 3
+//!   reviewers, all 高级考评员 with 一级 or a 副高 title. Teams are disjoint; an
+//!   institution's consecutive batches never share a team (R10). Internal supervisors,
+//!   four external supervisors shared with the previous county (R11), two experts whose
+//!   card expired in 2019 (used only by R8 violations) and six referees. Shared scope
+//!   ALLIANCE or a list of counties. Some experts declare relations with people and
+//!   organisations that never meet them on a panel.
+//! - **Batches**: 10–30 candidates (4–12 below 5,000 certificates), theory room with
+//!   proctors, practical room with an odd number of assessors (1 per 5 candidates, at least
+//!   3), review room from 二级 up, an internal supervisor, and from 三级 up an external one
+//!   appointed by the next county. Candidates of S batches work for ordinary companies and
+//!   may have trained at a 职业培训机构 or the institution itself; Y batches assess the
+//!   enterprise's own staff. Every candidate for 四级 or above holds the next lower level in
+//!   the same occupation, issued at least the SPEC's years before the exam (4, 5 for 三级) —
+//!   a legacy certificate before 2020, else one of the 职业教育中心.
+//! - **Certificates**: the batches' certificates, the prerequisites, and certificates
+//!   without a batch (migrated records) up to exactly `--certificates`.
+//! - **Competition**: the first county hosts an ALLIANCE-class 巴蜀工匠杯, the others a
+//!   COUNTY-class contest (year 2025, promotion table `default`, recognised by every
+//!   county), three events, every rank of every event as a result; some employees already
+//!   hold 三级 and are promoted one level higher.
+//! - **Status changes**: a few 补发 (reissued, still in force) besides the violations;
+//!   the urgent-occupation lists of 2025 and 2026 (and an ALLIANCE list in the first
+//!   county).
+//!
+//! # The violation recipe
+//!
+//! `violations` (default 0.02) is the share of records that break a rule on purpose,
+//! spread evenly over the variants of each family, at least one of each when it is above
+//! zero: certificates over 10 variants, batches over 8, results over 2.
+//!
+//! | rule | variant | made how | verdict |
+//! |---|---|---|---|
+//! | R1 | `level_digit` | level digit of the number changed | REJECTED (R1, R14) |
+//! | R1 | `year_digits` | year digits = year before issue | REJECTED (R1, R14) |
+//! | R1 | `unknown_number` | number truncated to 21 characters | PENDING (R1 REVIEW) |
+//! | R2 | `printed_name` | printed name is the former name (荣昌县 before 2015, …) | REJECTED (R2, R14) |
+//! | R3 | `filing_suspended` | issued while the first evaluator's filing was suspended (2024-03-01 … 06-30) | REJECTED (R3, R14) |
+//! | R3 | `outside_scope` | 二级 from the evaluator whose scope stops at 三级, or an occupation it does not cover | REJECTED (R3, R14) |
+//! | R3 | `revocation_names_certificate` | an enterprise's filing revoked on 2026-10-31, naming the certificate (the others it issued stay recognised) | REJECTED (R3, R14) |
+//! | R14 | `revoked` / `cancelled` | status change before 2026-11-15 | REJECTED (R14) |
+//! | R14 | `access_controlled` | a 电工 certificate | REJECTED (R14) |
+//! | R6 | `prerequisite_too_recent` | one candidate's lower level is a year short | batch INVALID; certificates still RECOGNISED |
+//! | R6 | `prerequisite_missing` | one candidate has no lower-level certificate | batch PENDING (REVIEW) |
+//! | R7 | `panel_too_small` | practical room one assessor short (even) | batch INVALID, its certificates REJECTED |
+//! | R8 | `card_expired` | an assessor replaced by an expert whose card expired | batch INVALID, certificates REJECTED |
+//! | R9 | `same_employer` | in an S batch, a candidate works for the lead assessor's employer | batch INVALID, certificates REJECTED |
+//! | R9 | `declared_relation` | the lead assessor declares a kin relation with a candidate | batch INVALID, certificates REJECTED |
+//! | R10 | `panel_not_rotated` | same team as the institution's previous batch | batch PENDING, certificates PENDING |
+//! | R11 | `no_external_supervisor` | 三级+ batch without the external supervisor | batch INVALID, certificates REJECTED |
+//! | R12 | `second_promotion_same_year` | a promoted contestant of one event also places in a later event | promotion INVALID |
+//! | R13 | `title_not_eligible` | 技术能手 claimed by an employee below rank 1, or by a student | promotion INVALID |
+//!
+//! Not generated: R4 and R16 (the importer refuses such rows, so they never reach the
+//! replicated data), R5 (INFO only), R15 (subsidy claims are home-only, with no import
+//! kind); certificates with source COMPETITION (the certificate export has no source
+//! column). Results ranked below the promotion table are ordinary data: promotion INVALID
+//! (R12), listed in the manifest like every result.
+//!
+//! Person ID numbers are unique across the counties of one generation: the first digit of
+//! the sequence code is the county's position in the list.
+
+mod dataset;
+mod export;
+#[cfg(test)]
+mod gen_tests;
+mod generate;
+mod places;
+
+pub use dataset::{
+    Check, CountyData, CountyManifest, Expectations, Expected, ExpectedOutcome, FileEntry,
+    GenError, GenOptions, HeaderLanguage, MAX_COUNTIES, MIN_CERTIFICATES, Manifest, NOT_GENERATED,
+    NotGenerated, RecipeItem, Totals, Variant, Violation, manifest,
+};
+pub use export::{ExportFile, FILES, write_file};
+pub use generate::{as_of, generate_county};
+pub use places::{KNOWN_COUNTIES, KnownCounty, county_name};
+
+/// The date the manifest's expectations hold from: every status change, suspension and
+/// revocation the generator makes is effective by then.
+pub const AS_OF: &str = "2026-11-30";
+
+/// Every county of `options`, in order.
+pub fn generate(options: &GenOptions) -> Result<Vec<CountyData>, GenError> {
+    (0..options.counties.len())
+        .map(|i| generate_county(options, i))
+        .collect()
+}
 
 use crate::date::Date;
 use crate::id::{

@@ -1,5 +1,6 @@
 //! The node's configuration file (`node.toml`). Every field is documented here and in
-//! `deploy/node.example.toml`; relative paths are resolved against the file's directory.
+//! the example configs `deploy/counties/*.toml` (a test loads them); relative paths are
+//! resolved against the file's directory.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,26 @@ pub struct NodeConfig {
     /// The peers this node pulls from. Any peer serves every county's log it holds.
     #[serde(default)]
     pub peers: Vec<PeerConfig>,
+    /// The HTTP side (`/healthz`, `/readyz`, `/metrics`, the secretariat console); absent:
+    /// no HTTP listener.
+    #[serde(default)]
+    pub http: Option<crate::http::HttpConfig>,
+    /// Plaintext gRPC without TLS, peers unauthenticated (clients still need tokens):
+    /// for development on loopback only (`bashu alliance init --insecure-dev`). The node
+    /// logs a warning at start.
+    #[serde(default)]
+    pub insecure_dev: bool,
+    /// This county's TLS identity, pinned in the genesis (or the admission decision).
+    /// Required unless `insecure_dev`.
+    #[serde(default)]
+    pub tls: Option<crate::tls::TlsConfig>,
+    /// The clients of this node (HR system, secretariat, operator) and their roles.
+    /// Peers need no entry: their certificates are pinned by the alliance.
+    #[serde(default)]
+    pub clients: Vec<crate::auth::ClientEntry>,
+    /// Limits on inbound calls.
+    #[serde(default)]
+    pub limits: crate::limits::LimitsConfig,
 }
 
 /// `[store]`.
@@ -63,6 +84,20 @@ pub struct SyncConfig {
     /// Writes wait until one peer answered. Only for a node without peers is it moot.
     #[serde(default = "yes")]
     pub confirm_own_log_on_start: bool,
+    /// Also sync every day at this local time, `"HH:MM"` in China Standard Time (UTC+8,
+    /// no daylight saving), e.g. `"02:30"` for the nightly sync after the HR exports.
+    /// Absent: no daily sync (the interval, if any, still runs).
+    #[serde(default)]
+    pub at: Option<String>,
+    /// The daily sync starts up to this many seconds after `at` (chosen at random each
+    /// day), so that the counties of the alliance do not all pull at the same second.
+    #[serde(default)]
+    pub jitter_secs: u64,
+    /// Ask every peer for its heads (a few kilobytes, nothing is pulled) this often, in
+    /// seconds, so that `/metrics` and `bashu status` show how far behind this node is
+    /// between syncs. 0 (the default): the lag is known only from syncs.
+    #[serde(default)]
+    pub probe_secs: u64,
 }
 
 fn yes() -> bool {
@@ -76,6 +111,9 @@ impl Default for SyncConfig {
             max_chunk: 1024,
             peer_timeout_secs: 30,
             confirm_own_log_on_start: true,
+            at: None,
+            jitter_secs: 0,
+            probe_secs: 0,
         }
     }
 }
@@ -123,6 +161,21 @@ impl NodeConfig {
             if p.is_relative() {
                 *p = base.join(&*p);
             }
+        }
+        if let Some(http) = &mut cfg.http {
+            http.resolve_paths(base);
+        }
+        if let Some(tls) = &mut cfg.tls {
+            tls.resolve_paths(base);
+        }
+        for c in &mut cfg.clients {
+            c.resolve_paths(base);
+        }
+        if let Some(at) = &cfg.sync.at {
+            crate::schedule::TimeOfDay::parse(at).map_err(|message| ConfigError::Parse {
+                path: path.to_owned(),
+                message: format!("[sync] at: {message}"),
+            })?;
         }
         Ok(cfg)
     }

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::TcpListenerStream;
 use tracing::Instrument;
 
 use bashu_core::CountyCode;
@@ -23,7 +22,7 @@ use bashu_sync::{AuthorProgress, LocalAuthor, SyncContext, Trust, pull_from_peer
 
 use crate::config::{NodeConfig, PeerConfig};
 use crate::services::Services;
-use crate::transport::{GrpcPeer, MAX_MESSAGE_BYTES};
+use crate::transport::GrpcPeer;
 
 /// Why a node could not start.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +63,16 @@ pub(crate) struct NodeState {
     pub own_log_confirmed: watch::Sender<bool>,
     /// One sync round at a time (scheduled, asked for, or at start).
     pub sync_lock: tokio::sync::Mutex<()>,
+    /// The rules' last store snapshot.
+    pub snapshots: crate::rules::SnapshotCache,
+    /// Counters and gauges for `/metrics`, the console and `Admin.Status`.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// This node's TLS identity towards peers; `None` with `insecure_dev` (plaintext).
+    pub tls: Option<Arc<crate::tls::TlsIdentity>>,
+    /// The audit trail of Query calls (`Admin.Audit`).
+    pub audit: Arc<crate::audit::AuditLog>,
+    /// Largest message accepted from a peer (`[limits] max_message_bytes`).
+    pub max_message_bytes: usize,
 }
 
 /// The outcome of one sync session with one peer.
@@ -78,6 +87,32 @@ pub struct PeerOutcome {
 }
 
 impl NodeState {
+    /// Connects to a peer's Exchange service: over TLS 1.3 presenting this county's
+    /// certificate and accepting only the one the alliance pins for the peer's county
+    /// (plaintext with `insecure_dev`).
+    pub(crate) async fn connect_peer(
+        &self,
+        peer: &PeerConfig,
+    ) -> Result<GrpcPeer, bashu_sync::TransportError> {
+        let tls = match &self.tls {
+            None => None,
+            Some(identity) => {
+                let county = CountyCode::parse(&peer.county).map_err(|e| {
+                    bashu_sync::TransportError(format!("peer county {}: {e}", peer.county))
+                })?;
+                let pin = Arc::new(crate::auth::PeerPin {
+                    trust: self.trust.clone(),
+                    county,
+                });
+                Some(
+                    crate::tls::client_config(Some(identity), pin)
+                        .map_err(|e| bashu_sync::TransportError(e.to_string()))?,
+                )
+            }
+        };
+        GrpcPeer::connect(peer, self.peer_timeout, tls, self.max_message_bytes).await
+    }
+
     /// Pulls from every configured peer, one after another.
     pub(crate) async fn sync_all(&self) -> Vec<PeerOutcome> {
         let _round = self.sync_lock.lock().await;
@@ -85,6 +120,7 @@ impl NodeState {
         for peer in &self.peers {
             out.push(self.sync_peer(peer).await);
         }
+        crate::schedule::log_round_summary(&out);
         out
     }
 
@@ -101,10 +137,16 @@ impl NodeState {
             witness: Some((self.county.clone(), self.author.key().clone())),
             max_chunk: self.max_chunk,
         };
-        let result = match GrpcPeer::connect(peer, self.peer_timeout).await {
+        let result = match self.connect_peer(peer).await {
             Ok(transport) => {
                 let transport = transport
                     .with_identity(self.alliance.genesis().alliance_id.as_str(), &self.county);
+                let transport = crate::metrics::Observed::new(
+                    transport,
+                    &self.metrics,
+                    &self.trust,
+                    &peer.county,
+                );
                 pull_from_peer(&transport, &ctx).await
             }
             Err(e) => Err(e.into()),
@@ -113,6 +155,8 @@ impl NodeState {
             self.own_log_confirmed.send_replace(true);
         }
         let seconds = started.elapsed().as_secs_f64();
+        self.metrics
+            .observe_session(&peer.county, &result, seconds, now_ms());
         match result {
             Ok(report) => {
                 for (author, at) in &report.equivocations {
@@ -168,6 +212,10 @@ pub struct Node {
     server: JoinHandle<Result<(), tonic::transport::Error>>,
     scheduler: Option<JoinHandle<()>>,
     confirmer: Option<JoinHandle<()>>,
+    /// The HTTP side (`[http]`): its bound address and task.
+    http: Option<(SocketAddr, JoinHandle<()>)>,
+    /// The configuration it started with (for [`Node::operator_client`]).
+    config: NodeConfig,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -228,8 +276,10 @@ impl Node {
             }
         }
 
+        let schedule = crate::schedule::Schedule::from_config(&cfg.sync)
+            .map_err(|e| NodeError::Invalid(format!("[sync] at: {e}")))?;
         let store_path = cfg.data_dir.join("store");
-        let store: Arc<dyn Store> = Arc::new(
+        let sled = Arc::new(
             SledStore::open(&store_path, cfg.store.cache_mib * 1024 * 1024).map_err(|e| {
                 NodeError::Store {
                     path: store_path.display().to_string(),
@@ -237,6 +287,8 @@ impl Node {
                 }
             })?,
         );
+        let metrics = Arc::new(crate::metrics::Metrics::new(Some(sled.clone())));
+        let store: Arc<dyn Store> = sled;
         let trust = Arc::new(
             Trust::load(alliance.genesis().clone(), store.as_ref()).map_err(|e| {
                 NodeError::Store {
@@ -257,6 +309,7 @@ impl Node {
                 Some(_) => {}
             }
         }
+        let security = crate::gate::Security::setup(&cfg, &county, &trust)?;
         let listener = match listener {
             Some(l) => l,
             None => TcpListener::bind(cfg.listen)
@@ -286,30 +339,53 @@ impl Node {
             trust,
             own_log_confirmed,
             sync_lock: tokio::sync::Mutex::new(()),
+            snapshots: crate::rules::SnapshotCache::default(),
+            metrics: metrics.clone(),
             store,
             pseudonym,
             peers: cfg.peers.clone(),
             max_chunk: cfg.sync.max_chunk.max(1),
             peer_timeout: Duration::from_secs(cfg.sync.peer_timeout_secs.max(1)),
+            tls: security.identity.clone(),
+            audit: security.audit.clone(),
+            max_message_bytes: cfg.limits.max_message_bytes,
         });
 
-        let (shutdown, mut shutdown_rx) = watch::channel(false);
+        let (shutdown, shutdown_rx) = watch::channel(false);
         let services = Services::new(state.clone());
-        let incoming = TcpListenerStream::new(listener);
+        // The HTTP side binds before the gRPC server starts, so a bad `[http]` stops the
+        // start cleanly.
+        let http = match &cfg.http {
+            Some(h) => Some(
+                crate::http::start(h, state.clone(), services.clone(), shutdown_rx.clone()).await?,
+            ),
+            None => None,
+        };
+        // TLS handshakes (pinned certificates) happen in `incoming`; every call then
+        // passes the security layer (identity, rate, authorisation, limits, audit).
+        let incoming = crate::tls::incoming(
+            listener,
+            security.server_tls.clone(),
+            crate::gate::Security::accept_limits(&cfg.limits),
+        );
+        let (big, small) = (
+            cfg.limits.max_message_bytes,
+            cfg.limits.max_query_message_bytes,
+        );
         let mut server_rx = shutdown_rx.clone();
         let server = tokio::spawn(
             tonic::transport::Server::builder()
+                .max_concurrent_streams(cfg.limits.max_streams_per_connection.max(1))
+                .layer(crate::metrics::RpcLayer::new(metrics))
+                .layer(crate::gate::GateLayer(security.gate.clone()))
                 .add_service(
                     ExchangeServer::new(services.clone())
-                        .max_decoding_message_size(MAX_MESSAGE_BYTES)
-                        .max_encoding_message_size(MAX_MESSAGE_BYTES),
+                        .max_decoding_message_size(big)
+                        .max_encoding_message_size(big),
                 )
-                .add_service(
-                    CountyServer::new(services.clone())
-                        .max_decoding_message_size(MAX_MESSAGE_BYTES),
-                )
-                .add_service(QueryServer::new(services.clone()))
-                .add_service(AdminServer::new(services))
+                .add_service(CountyServer::new(services.clone()).max_decoding_message_size(big))
+                .add_service(QueryServer::new(services.clone()).max_decoding_message_size(small))
+                .add_service(AdminServer::new(services).max_decoding_message_size(small))
                 .serve_with_incoming_shutdown(incoming, async move {
                     let _ = server_rx.wait_for(|stop| *stop).await;
                 }),
@@ -336,23 +412,13 @@ impl Node {
             })
         });
 
-        let scheduler = (cfg.sync.interval_secs > 0 && !cfg.peers.is_empty()).then(|| {
-            let state = state.clone();
-            let period = Duration::from_secs(cfg.sync.interval_secs);
-            tokio::spawn(async move {
-                let mut tick =
-                    tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    tokio::select! {
-                        _ = tick.tick() => { state.sync_all().await; }
-                        _ = async { let _ = shutdown_rx.wait_for(|stop| *stop).await; } => break,
-                    }
-                }
-            })
-        });
+        let scheduler = schedule
+            .filter(|_| !cfg.peers.is_empty())
+            .map(|s| tokio::spawn(crate::schedule::run(state.clone(), s, shutdown_rx)));
 
         tracing::info!(county = %county, %addr, "node serving");
+        let mut config = cfg;
+        config.listen = addr;
         Ok(Node {
             state,
             addr,
@@ -360,7 +426,23 @@ impl Node {
             server,
             scheduler,
             confirmer,
+            http,
+            config,
         })
+    }
+
+    /// A client of this node as its operator (TLS pinned to its certificate, the operator
+    /// token of its config), for tools and tests running beside it.
+    pub async fn operator_client(
+        &self,
+    ) -> Result<crate::client::NodeClient, crate::client::ClientError> {
+        crate::client::NodeClient::for_config(&self.config, None).await
+    }
+
+    /// The address the HTTP side (`/healthz`, `/readyz`, `/metrics`, `/console`) is bound
+    /// to; `None` without an `[http]` section.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().map(|(addr, _)| *addr)
     }
 
     /// The address the gRPC server is bound to.
@@ -382,11 +464,18 @@ impl Node {
         self.state.sync_all().await
     }
 
+    /// Asks every peer for its heads now, pulling nothing (what `[sync] probe_secs`
+    /// does on a schedule): refreshes the lag gauges of `/metrics` and `bashu status`.
+    pub async fn probe_now(&self) {
+        self.state.probe_heads().await;
+    }
+
     /// Stops accepting calls, lets in-flight calls (and their durable writes) finish, stops
     /// the scheduler and closes the store.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
-        for task in [self.scheduler, self.confirmer].into_iter().flatten() {
+        let http = self.http.map(|(_, task)| task);
+        for task in [self.scheduler, self.confirmer, http].into_iter().flatten() {
             let _ = task.await;
         }
         match self.server.await {

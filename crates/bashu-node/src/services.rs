@@ -17,10 +17,14 @@ use bashu_core::id::PersonId;
 use bashu_core::import::{ImportKind, Ingested, certificate_from_fields, to_records};
 use bashu_core::record::Record;
 use bashu_proto::v1 as pb;
+use bashu_rules::Snapshot as _;
 use bashu_store::{HomeRecord, RecordPointer, Store, StoreError};
 use bashu_sync::{OwnRecord, SubmitOutcome, WriteError, serve_heads, serve_pull_chunk};
 
 use crate::node::{NodeState, now_ms};
+
+/// A served pull stream whose reader takes no chunk for this long is ended.
+const PULL_STALL: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Largest chunk a server sends, whatever the puller asks.
 const MAX_SERVED_CHUNK: u32 = 4096;
@@ -89,6 +93,16 @@ impl Services {
         let p = pointer.ok_or_else(|| internal("governance entry not found after append"))?;
         tracing::info!(kind = ?kind, seq = p.seq, created = outcome.created, "governance entry appended");
         Ok((p.entry_hash.to_vec(), p.seq))
+    }
+}
+
+fn verdict_response(v: &bashu_rules::Verdict) -> pb::VerdictResponse {
+    pb::VerdictResponse {
+        outcome: serde_json::to_value(v.outcome)
+            .ok()
+            .and_then(|o| o.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        verdict_json: String::from_utf8(v.to_canonical_json()).unwrap_or_default(),
     }
 }
 
@@ -227,8 +241,14 @@ impl pb::exchange_server::Exchange for Services {
                         })
                         .collect(),
                 };
-                if tx.send(Ok(msg)).await.is_err() {
-                    return; // the puller went away
+                // A puller that stops reading is let go: the stream ends, the slot frees.
+                match tokio::time::timeout(PULL_STALL, tx.send(Ok(msg))).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => return, // the puller went away
+                    Err(_) => {
+                        tracing::warn!(author = %author, "puller stalled; pull stream ended");
+                        return;
+                    }
                 }
             }
         });
@@ -427,6 +447,144 @@ fn certificate_match(
 
 #[tonic::async_trait]
 impl pb::query_server::Query for Services {
+    async fn check_recognition(
+        &self,
+        request: Request<pb::CheckRecognitionRequest>,
+    ) -> Result<Response<pb::VerdictResponse>, Status> {
+        let req = request.into_inner();
+        let county = crate::rules::county("county", &req.county)?;
+        let as_of = crate::rules::as_of(&req.as_of)?;
+        let author = if req.author.trim().is_empty() {
+            None
+        } else {
+            Some(crate::rules::county("author", &req.author)?)
+        };
+        let cert_no = req.cert_no.trim().to_owned();
+        let state = self.state.clone();
+        blocking(move || {
+            let snap = state.snapshot(as_of)?;
+            let mut found = snap.certificates_by_number(&cert_no);
+            if let Some(a) = &author {
+                found.retain(|c| &c.author == a);
+            }
+            let cert = match found.as_slice() {
+                [] => {
+                    return Err(Status::not_found(format!(
+                        "certificate {cert_no} is not held here / 本节点未持有证书 {cert_no}"
+                    )));
+                }
+                [one] => one.clone(),
+                _ => {
+                    return Err(Status::failed_precondition(
+                        "several counties issued this number; give the author county / 多个区县存在此编号，请指定发证区县",
+                    ));
+                }
+            };
+            Ok(verdict_response(&bashu_rules::check_recognition(
+                snap.as_ref(),
+                &cert,
+                &county,
+                as_of,
+            )))
+        })
+        .await
+        .map(Response::new)
+    }
+
+    async fn check_batch(
+        &self,
+        request: Request<pb::CheckBatchRequest>,
+    ) -> Result<Response<pb::VerdictResponse>, Status> {
+        let req = request.into_inner();
+        let as_of = crate::rules::as_of(&req.as_of)?;
+        let state = self.state.clone();
+        blocking(move || {
+            let snap = state.snapshot(as_of)?;
+            let batch = snap.batch(req.batch_id.trim()).ok_or_else(|| {
+                Status::not_found(format!(
+                    "batch {} is not held here / 本节点未持有认定批次 {}",
+                    req.batch_id, req.batch_id
+                ))
+            })?;
+            Ok(verdict_response(&bashu_rules::check_batch(
+                snap.as_ref(),
+                &batch,
+                as_of,
+            )))
+        })
+        .await
+        .map(Response::new)
+    }
+
+    async fn check_promotion(
+        &self,
+        request: Request<pb::CheckPromotionRequest>,
+    ) -> Result<Response<pb::VerdictResponse>, Status> {
+        let req = request.into_inner();
+        let county = crate::rules::county("county", &req.county)?;
+        let as_of = crate::rules::as_of(&req.as_of)?;
+        let state = self.state.clone();
+        blocking(move || {
+            let snap = state.snapshot(as_of)?;
+            let result = snap
+                .competition_result(req.result_id.trim())
+                .ok_or_else(|| {
+                    Status::not_found(format!(
+                        "competition result {} is not held here / 本节点未持有竞赛成绩 {}",
+                        req.result_id, req.result_id
+                    ))
+                })?;
+            Ok(verdict_response(&bashu_rules::check_promotion(
+                snap.as_ref(),
+                &result,
+                &county,
+                as_of,
+            )))
+        })
+        .await
+        .map(Response::new)
+    }
+
+    async fn eligible_experts(
+        &self,
+        request: Request<pb::EligibleExpertsRequest>,
+    ) -> Result<Response<pb::EligibleExpertsResponse>, Status> {
+        let req = request.into_inner();
+        let as_of = crate::rules::as_of(&req.as_of)?;
+        let state = self.state.clone();
+        blocking(move || {
+            let snap = state.snapshot(as_of)?;
+            let batch = snap.batch(req.batch_id.trim()).ok_or_else(|| {
+                Status::not_found(format!(
+                    "batch {} is not held here / 本节点未持有认定批次 {}",
+                    req.batch_id, req.batch_id
+                ))
+            })?;
+            let occupation = if req.occupation_code.trim().is_empty() {
+                batch.occupation_code.clone()
+            } else {
+                bashu_core::OccupationCode::parse(&req.occupation_code)
+                    .map_err(|e| Status::invalid_argument(format!("occupation_code: {e}")))?
+            };
+            let level = if req.level.trim().is_empty() {
+                batch.level
+            } else {
+                bashu_core::Level::parse(&req.level)
+                    .map_err(|e| Status::invalid_argument(format!("level: {e}")))?
+            };
+            let list =
+                bashu_rules::eligible_experts(snap.as_ref(), &batch, &occupation, level, as_of);
+            Ok(pb::EligibleExpertsResponse {
+                eligible: u32::try_from(list.iter().filter(|e| e.eligible).count())
+                    .unwrap_or(u32::MAX),
+                total: u32::try_from(list.len()).unwrap_or(u32::MAX),
+                experts_json: serde_json::to_string(&list).map_err(internal)?,
+            })
+        })
+        .await
+        .map(Response::new)
+    }
+
     async fn find_certificate(
         &self,
         request: Request<pb::FindCertificateRequest>,
@@ -522,34 +680,13 @@ impl pb::admin_server::Admin for Services {
         &self,
         _request: Request<pb::StatusRequest>,
     ) -> Result<Response<pb::StatusResponse>, Status> {
-        let store = self.state.store.clone();
-        let logs = blocking(move || {
-            let mut logs = Vec::new();
-            for author in store.authors().map_err(store_status)? {
-                let st = store.log_state(&author).map_err(store_status)?;
-                let cp = store.checkpoint(&author).map_err(store_status)?;
-                logs.push(pb::LogStatus {
-                    author: author.as_str().to_owned(),
-                    size: st.size,
-                    root: st.frontier.root().to_vec(),
-                    checkpoint_size: cp.as_ref().map_or(0, |c| c.checkpoint().size),
-                    checkpoint_signed_at_ms: cp.as_ref().map_or(0, |c| c.checkpoint().signed_at_ms),
-                });
-            }
-            Ok(logs)
-        })
-        .await?;
-        Ok(Response::new(pb::StatusResponse {
-            county: self.state.county.as_str().to_owned(),
-            alliance_id: self
-                .state
-                .alliance
-                .genesis()
-                .alliance_id
-                .as_str()
-                .to_owned(),
-            logs,
-        }))
+        let state = self.state.clone();
+        let now = now_ms();
+        let facts =
+            blocking(move || crate::federation::gather(&state, now).map_err(store_status)).await?;
+        Ok(Response::new(crate::federation::status_response(
+            facts, now,
+        )))
     }
 
     async fn alliance_status(
@@ -658,5 +795,14 @@ impl pb::admin_server::Admin for Services {
         self.append_governance(EntryKind::DecisionApproval, approval.record_id(), body)
             .await
             .map(|(entry_hash, seq)| Response::new(pb::ApproveResponse { entry_hash, seq }))
+    }
+
+    async fn audit(
+        &self,
+        request: Request<pb::AuditRequest>,
+    ) -> Result<Response<pb::AuditResponse>, Status> {
+        crate::audit::serve(self.state.audit.clone(), request.into_inner())
+            .await
+            .map(Response::new)
     }
 }

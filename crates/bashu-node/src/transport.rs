@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 use bashu_core::CountyCode;
 use bashu_core::entry::SignedEntry;
@@ -11,9 +11,6 @@ use bashu_proto::v1::exchange_client::ExchangeClient;
 use bashu_sync::{ChunkStream, RawCosignature, RawHead, RawHeads, Transport, TransportError};
 
 use crate::config::PeerConfig;
-
-/// Largest message accepted from a peer (a chunk of entries).
-pub(crate) const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
 pub(crate) struct GrpcPeer {
     client: ExchangeClient<Channel>,
@@ -26,19 +23,19 @@ fn terr(e: impl std::fmt::Display) -> TransportError {
 }
 
 impl GrpcPeer {
+    /// Connects over TLS with `tls` (see `tls::connect_channel`), plaintext without;
+    /// messages from the peer are accepted up to `max_message_bytes`.
     pub(crate) async fn connect(
         peer: &PeerConfig,
         timeout: Duration,
+        tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+        max_message_bytes: usize,
     ) -> Result<GrpcPeer, TransportError> {
-        let channel = Endpoint::from_shared(peer.endpoint.clone())
-            .map_err(|e| TransportError(format!("bad endpoint {}: {e}", peer.endpoint)))?
-            .connect_timeout(timeout)
-            .tcp_nodelay(true)
-            .connect()
+        let channel = crate::tls::connect_channel(&peer.endpoint, tls, Some(timeout))
             .await
-            .map_err(|e| TransportError(format!("cannot reach {}: {e}", peer.endpoint)))?;
+            .map_err(TransportError)?;
         Ok(GrpcPeer {
-            client: ExchangeClient::new(channel).max_decoding_message_size(MAX_MESSAGE_BYTES),
+            client: ExchangeClient::new(channel).max_decoding_message_size(max_message_bytes),
             alliance_id: String::new(),
             from_county: String::new(),
         })
@@ -51,11 +48,22 @@ impl GrpcPeer {
     }
 }
 
-pub(crate) struct GrpcChunks(tonic::Streaming<pb::PullChunk>);
+/// The chunks of one pull, and the most entries the puller asked per chunk.
+pub(crate) struct GrpcChunks(tonic::Streaming<pb::PullChunk>, usize);
 
 impl ChunkStream for GrpcChunks {
     async fn next_chunk(&mut self) -> Result<Option<Vec<SignedEntry>>, TransportError> {
         let chunk = self.0.message().await.map_err(terr)?;
+        if let Some(c) = &chunk {
+            // A peer that sends more than asked is refused before anything is verified.
+            if c.entries.len() > self.1 {
+                return Err(TransportError(format!(
+                    "peer sent a chunk of {} entries, more than the {} asked",
+                    c.entries.len(),
+                    self.1
+                )));
+            }
+        }
         Ok(chunk.map(|c| {
             c.entries
                 .into_iter()
@@ -127,6 +135,9 @@ impl Transport for GrpcPeer {
             })
             .await
             .map_err(terr)?;
-        Ok(GrpcChunks(resp.into_inner()))
+        Ok(GrpcChunks(
+            resp.into_inner(),
+            usize::try_from(max_chunk.max(1)).unwrap_or(usize::MAX),
+        ))
     }
 }

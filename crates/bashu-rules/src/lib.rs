@@ -45,7 +45,7 @@ mod tests;
 
 pub use batch::check_batch;
 pub use experts::{ExpertEligibility, eligible_experts};
-pub use params::RuleParams;
+pub use params::{RuleParams, params_in_force};
 pub use pii::{check_personal_data, is_canonical_mask};
 pub use promotion::{SKILL_TITLE_AWARD, check_promotion, promoted_level};
 pub use recognition::check_recognition;

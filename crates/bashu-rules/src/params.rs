@@ -65,11 +65,13 @@ pub struct AlternativePath {
     pub level: Level,
     /// The level that must already be held.
     pub requires: Level,
+    /// Whole years between the held certificate's issue date and the exam date.
     pub min_years: u32,
     /// Occupations whose certificate counts; empty = the batch's own occupation.
     pub occupations: BTreeSet<OccupationCode>,
-    /// What the path is, for officials.
+    /// What the path is, for officials (Chinese).
     pub description_zh: String,
+    /// What the path is, for officials (English).
     pub description_en: String,
 }
 
@@ -79,6 +81,7 @@ pub struct AlternativePath {
 pub struct PrerequisiteParams {
     /// One step per level; a level without a step (五级) has no prerequisite.
     pub steps: Vec<PrerequisiteStep>,
+    /// Other ways to qualify (alliance default: none).
     pub alternative_paths: Vec<AlternativePath>,
 }
 
@@ -107,7 +110,9 @@ pub struct PanelParams {
     pub practical_candidates_per_assessor_by_occupation: BTreeMap<OccupationCode, u32>,
     /// Batches at this level or above need a 综合评审 room.
     pub review_room_from_level: Level,
+    /// A review room has at least this many members…
     pub review_min_members: u32,
+    /// …an odd number of them.
     pub review_members_odd: bool,
 }
 
@@ -142,7 +147,9 @@ pub struct AssessorParams {
 /// A fraction `num/den`, written as the string `"1/2"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fraction {
+    /// Numerator (≤ `den`).
     pub num: u32,
+    /// Denominator (> 0).
     pub den: u32,
 }
 
@@ -196,6 +203,7 @@ pub struct RotationParams {
 pub struct SupervisionParams {
     /// Batches at this level or above need an external supervisor from another county.
     pub external_from_level: Level,
+    /// How many such external supervisors at least.
     pub min_external_supervisors: u32,
 }
 
@@ -236,9 +244,13 @@ impl fmt::Display for RankCutoff {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PromotionRow {
+    /// Competition classes the row applies to.
     pub classes: BTreeSet<CompetitionClass>,
+    /// 职工 / 学生 / 教师.
     pub participant_type: ParticipantType,
+    /// Which ranks it admits.
     pub cutoff: RankCutoff,
+    /// The level granted (at most 一级); when several rows admit a result, the highest.
     pub target: Level,
 }
 
@@ -246,6 +258,7 @@ pub struct PromotionRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PromotionTable {
+    /// The rows, in any order.
     pub rows: Vec<PromotionRow>,
     /// Already at the target: promote one level higher (never above 一级).
     pub bump_if_already: bool,
@@ -276,11 +289,13 @@ impl SkillTitleParams {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecognitionScope {
+    /// Certificate types recognised.
     pub cert_types: BTreeSet<CertType>,
     /// Whether 准入类 qualifications are recognised.
     pub include_access_controlled: bool,
     /// Only these occupations, when set.
     pub occupations_allowed: Option<BTreeSet<OccupationCode>>,
+    /// Never these occupations.
     pub occupations_excluded: BTreeSet<OccupationCode>,
     /// Only these levels, when set.
     pub levels: Option<BTreeSet<Level>>,
@@ -290,6 +305,7 @@ pub struct RecognitionScope {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubsidyParams {
+    /// Levels a claim may be for.
     pub levels: BTreeSet<Level>,
     /// A claim is made within this many months of the issue date.
     pub claim_within_months: u32,
@@ -514,5 +530,64 @@ mod tests {
         let half = Fraction { num: 1, den: 2 };
         assert!(half.reached_by(2, 4));
         assert!(!half.reached_by(1, 3));
+    }
+}
+
+/// The parameters in force on `as_of`: the genesis document with the active parameter
+/// decisions effective on or before `as_of` applied in (effective date, proposer, position)
+/// order. A scope decision replaces `recognition_scope`; a promotion-table decision sets one
+/// table; a parameters decision is a JSON merge patch (RFC 7386) over the whole document.
+/// A decision whose result does not validate is skipped (and reported by name).
+pub fn params_in_force(
+    state: &bashu_core::governance::AllianceState,
+    as_of: bashu_core::Date,
+) -> Result<(RuleParams, Vec<String>), ParamsError> {
+    use bashu_core::governance::Decision;
+    let mut doc: serde_json::Value = serde_json::from_str(&state.rule_parameters_json)
+        .map_err(|e| ParamsError(format!("genesis rule parameters: {e}")))?;
+    RuleParams::from_json(&state.rule_parameters_json)?;
+    let mut skipped = Vec::new();
+    for d in state.parameter_decisions(as_of) {
+        let mut next = doc.clone();
+        match &d.proposal.decision {
+            Decision::SetRecognitionScope { scope } => {
+                next["recognition_scope"] = scope.clone();
+            }
+            Decision::SetPromotionTable { table_id, table } => {
+                next["promotion_tables"][table_id.as_str()] = table.clone();
+            }
+            Decision::SetRuleParameters { parameters } => merge_patch(&mut next, parameters),
+            _ => continue,
+        }
+        match serde_json::from_value::<RuleParams>(next.clone())
+            .map_err(|e| ParamsError(e.to_string()))
+            .and_then(|p| p.validate().map(|()| p))
+        {
+            Ok(_) => doc = next,
+            Err(e) => skipped.push(format!("{}/{}: {e}", d.proposer, d.proposal.proposal_id)),
+        }
+    }
+    let params = serde_json::from_value(doc).map_err(|e| ParamsError(e.to_string()))?;
+    Ok((params, skipped))
+}
+
+/// RFC 7386 JSON merge patch.
+fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    match patch {
+        serde_json::Value::Object(p) => {
+            if !target.is_object() {
+                *target = serde_json::Value::Object(serde_json::Map::new());
+            }
+            if let serde_json::Value::Object(t) = target {
+                for (k, v) in p {
+                    if v.is_null() {
+                        t.remove(k);
+                    } else {
+                        merge_patch(t.entry(k.clone()).or_insert(serde_json::Value::Null), v);
+                    }
+                }
+            }
+        }
+        other => *target = other.clone(),
     }
 }

@@ -174,7 +174,9 @@ impl<'a, K: Kv> Pending<'a, K> {
     /// Index rows of a certificate version: added for the new one, removed for the old.
     fn index(&mut self, author: &CountyCode, record_id: &str, c: &Certificate, add: bool) {
         let mut rows = Vec::with_capacity(2);
-        if !c.cert_no.is_empty() {
+        // A certificate is found by number through its record pointer when its record id
+        // is its number (as this software writes them); only other ids need an index row.
+        if !c.cert_no.is_empty() && c.cert_no != record_id {
             rows.push(layout::cert_no_row(&c.cert_no, author, record_id));
         }
         if c.person_key.len() == layout::PERSON_KEY_LEN {
@@ -204,9 +206,10 @@ impl<'a, K: Kv> Pending<'a, K> {
 
         // A verified entry carries its body unless it was redacted before it reached us.
         let body_held = body_hash(e.body()) == h.body_hash;
-        let body_key = layout::body_key(&h.body_hash);
-        if body_held && self.get(&body_key)?.is_none() {
-            self.put(body_key, versioned(e.body()));
+        // Bodies are keyed by their hash, so writing one again writes the same bytes: no
+        // read is needed to deduplicate.
+        if body_held {
+            self.put(layout::body_key(&h.body_hash), versioned(e.body()));
         }
 
         let record_key = layout::record_key(h.kind, author, &h.record_id);
@@ -401,7 +404,19 @@ impl<K: Kv + 'static> Store for KvStore<K> {
         if cert_no.is_empty() {
             return Ok(Vec::new());
         }
-        self.by_index(&layout::cert_no_prefix(cert_no), |c| c.cert_no == cert_no)
+        let mut out = Vec::new();
+        for author in self.authors()? {
+            if let Some(p) = self.latest_certificate(&author, cert_no, |c| c.cert_no == cert_no)? {
+                out.push(p);
+            }
+        }
+        for p in self.by_index(&layout::cert_no_prefix(cert_no), |c| c.cert_no == cert_no)? {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out.sort_by(|a, b| (&a.author, &a.record_id).cmp(&(&b.author, &b.record_id)));
+        Ok(out)
     }
 
     fn certificates_by_person(&self, person_key: &[u8]) -> Result<Vec<RecordPointer>> {

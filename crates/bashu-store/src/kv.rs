@@ -41,6 +41,10 @@ impl SledKv {
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(cache_capacity_bytes)
+            // Appends are flushed explicitly before they are acknowledged; the background
+            // flusher would only add writes.
+            .flush_every_ms(None)
+            .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(engine)?;
         Ok(SledKv { db })

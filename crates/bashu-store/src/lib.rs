@@ -15,11 +15,13 @@ use bashu_core::merkle::{Frontier, Hash};
 mod engine;
 mod kv;
 mod layout;
+mod snapshot;
 mod stores;
 
 #[cfg(test)]
 mod conformance;
 
+pub use snapshot::StoreSnapshot;
 pub use stores::{MemStore, SledStore};
 
 /// Errors of the store.

@@ -13,11 +13,14 @@
 //! another in-process store.
 
 mod author;
+mod local;
+pub mod privacy;
 mod pull;
 mod trust;
 mod verify;
 
 pub use author::{LocalAuthor, OwnRecord, SubmitOutcome, WriteError};
+pub use local::{LocalChunks, LocalPeer};
 pub use pull::{
     AuthorProgress, ChunkStream, Heads, PeerReport, RawCosignature, RawHead, RawHeads, SyncContext,
     SyncError, Transport, TransportError, pull_from_peer, root_at, serve_heads, serve_pull_chunk,

@@ -66,7 +66,16 @@ fn verify_range(
     entries
         .into_iter()
         .zip(first_seq..)
-        .map(|(e, seq)| verify_entry(e, author, seq, keys).map_err(|err| (seq, err)))
+        .map(|(e, seq)| {
+            verify_entry(e, author, seq, keys)
+                .and_then(|v| {
+                    // R16 at receive: nothing that must stay on the home node is stored.
+                    crate::privacy::check_body(v.header().kind, v.body())
+                        .map_err(|p| ProtocolError::PersonalData(p.to_string()))?;
+                    Ok(v)
+                })
+                .map_err(|err| (seq, err))
+        })
         .collect()
 }
 
