@@ -264,7 +264,7 @@ impl Console {
             "<header><strong>{}</strong> <span class=\"node\">{} {}</span><nav>\
              <a href=\"{}\">{}</a> <a href=\"{}\">{}</a> <a href=\"{}\">{}</a> \
              <a href=\"/console?{}\">{}</a></nav></header><main><h1>{}</h1>{body}</main>\
-             <footer>{}</footer></body></html>\n",
+             <footer>{}</footer></body></html>",
             esc(ctx.t("巴蜀工匠 互评互认", "Bashu craftsmen mutual recognition")),
             esc(ctx.t("本节点", "node")),
             esc(self.state.county.as_str()),
@@ -282,6 +282,7 @@ impl Console {
                 "Read-only. The data is a verified replica of every county's signed log; every node computes the same verdicts."
             )),
         );
+        html.push('\n');
         let mut r = respond(status, "text/html; charset=utf-8", html);
         let h = r.headers_mut();
         h.insert(
@@ -508,17 +509,9 @@ impl Console {
             esc(ctx.t("理由", "Reasons")),
         );
         for county in counties {
-            let request = pb::CheckRecognitionRequest {
-                cert_no: cert_no.to_owned(),
-                county: county.as_str().to_owned(),
-                as_of: ctx.param("as_of").to_owned(),
-                author: author.to_owned(),
-            };
-            let answer = self.services.check_recognition(Request::new(request)).await;
-            let verdict = answer.map_err(|s| s.message().to_owned()).and_then(|r| {
-                serde_json::from_str::<Verdict>(&r.into_inner().verdict_json)
-                    .map_err(|e| e.to_string())
-            });
+            let verdict = self
+                .recognition(cert_no, &county, author, ctx.param("as_of"))
+                .await;
             let _ = write!(
                 out,
                 "<tr><td>{}</td>",
@@ -576,6 +569,27 @@ impl Console {
         }
         out.push_str("</table>");
         out
+    }
+
+    /// The recognition verdict of `cert_no` (issued by `author`) in `county`, as the node's
+    /// `Query.CheckRecognition` answers it.
+    async fn recognition(
+        &self,
+        cert_no: &str,
+        county: &CountyCode,
+        author: &str,
+        as_of: &str,
+    ) -> Result<Verdict, String> {
+        let request = pb::CheckRecognitionRequest {
+            cert_no: cert_no.to_owned(),
+            county: county.as_str().to_owned(),
+            as_of: as_of.to_owned(),
+            author: author.to_owned(),
+        };
+        let answer = self.services.check_recognition(Request::new(request)).await;
+        answer.map_err(|s| s.message().to_owned()).and_then(|r| {
+            serde_json::from_str::<Verdict>(&r.into_inner().verdict_json).map_err(|e| e.to_string())
+        })
     }
 
     async fn gather(&self) -> Result<FederationFacts, String> {
@@ -707,7 +721,7 @@ impl Console {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
         let computed = tokio::task::spawn_blocking(move || {
-            let as_of = crate::rules::today();
+            let as_of = crate::schedule::today_cst();
             let mut sizes = Vec::new();
             for a in state.store.authors()? {
                 let n = state.store.log_state(&a)?.size;

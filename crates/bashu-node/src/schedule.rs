@@ -18,6 +18,11 @@ use crate::node::{NodeState, PeerOutcome, now_ms};
 pub const CST_OFFSET_SECS: i64 = 8 * 3600;
 const DAY_SECS: i64 = 24 * 3600;
 
+/// Today's date in China Standard Time.
+pub(crate) fn today_cst() -> bashu_core::Date {
+    bashu_core::date::date_from_unix_ms(now_ms() + CST_OFFSET_SECS * 1000)
+}
+
 /// A time of day, `HH:MM` (24-hour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeOfDay {
