@@ -10,12 +10,12 @@ use tonic::Code;
 use bashu_core::codec::Certificate;
 use bashu_core::entry::{EntryDraft, EntryKind, sign_checkpoint, sign_entry};
 use bashu_core::merkle::Frontier;
+use bashu_node::PeerConfig;
 use bashu_node::auth::{ClientEntry, ClientRole};
 use bashu_node::bootstrap::SecurityOptions;
 use bashu_node::client::NodeClient;
 use bashu_node::import::{ImportOptions, parse_file};
 use bashu_node::tls::{PinSet, TlsIdentity, Validity, client_config, connect_channel};
-use bashu_node::PeerConfig;
 use bashu_proto::v1 as pb;
 use bashu_proto::v1::exchange_client::ExchangeClient;
 use bashu_proto::v1::query_client::QueryClient;
@@ -31,7 +31,10 @@ fn now_secs() -> u64 {
 
 /// `n` generated certificates of county i as a SubmitRecords request.
 fn submission(c: &Cluster, i: usize, n: usize, seed: u64) -> pb::SubmitRecordsRequest {
-    let path = c.write_csv(&format!("sub-{i}-{n}-{seed}.csv"), &c.certificates(i, n, seed));
+    let path = c.write_csv(
+        &format!("sub-{i}-{n}-{seed}.csv"),
+        &c.certificates(i, n, seed),
+    );
     let parsed = parse_file(&path, &ImportOptions::default()).unwrap();
     pb::SubmitRecordsRequest {
         records: parsed
@@ -86,8 +89,8 @@ async fn a_peer_with_a_certificate_not_in_the_alliance_is_refused() {
 
     // A stranger with a well-formed certificate the alliance does not pin: the handshake
     // fails, the Exchange service is never reached.
-    let stranger = bashu_node::tls::generate_identity("510521", Validity::days_from(now_secs(), 30))
-        .unwrap();
+    let stranger =
+        bashu_node::tls::generate_identity("510521", Validity::days_from(now_secs(), 30)).unwrap();
     let stranger = TlsIdentity::from_pem(&stranger.cert_pem, &stranger.key_pem).unwrap();
     let refused = match channel_as(&c, 0, Some(&stranger)).await {
         Err(e) => e,
@@ -102,12 +105,18 @@ async fn a_peer_with_a_certificate_not_in_the_alliance_is_refused() {
 
     // The genuine peer certificate is accepted, and Exchange answers it.
     let ch = channel_as(&c, 0, Some(&identity_of(&c, 1))).await.unwrap();
-    let heads = ExchangeClient::new(ch).heads(heads_request()).await.unwrap();
+    let heads = ExchangeClient::new(ch)
+        .heads(heads_request())
+        .await
+        .unwrap();
     assert_eq!(heads.into_inner().heads.len(), 1);
 
     // TLS without a certificate or token: nobody, so no Exchange.
     let ch = channel_as(&c, 0, None).await.unwrap();
-    let err = ExchangeClient::new(ch).heads(heads_request()).await.unwrap_err();
+    let err = ExchangeClient::new(ch)
+        .heads(heads_request())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated, "{err}");
 
     // A node whose certificate is not the pinned one (510521 restarted with a stranger's
@@ -156,10 +165,11 @@ async fn an_expired_certificate_is_refused_both_ways() {
         cfg.sync.confirm_own_log_on_start = false;
     })
     .await;
-    c.import(1, &c.write_csv("b.csv", &c.certificates(1, 10, 2)))
-        .await;
     c.import(0, &c.write_csv("a.csv", &c.certificates(0, 10, 3)))
         .await;
+    // Even 510521's own operator tools refuse its node's expired certificate.
+    let err = c.node(1).operator_client().await.err().unwrap();
+    assert!(err.to_string().contains("Expired"), "{err}");
 
     // 500153 pulls: from 510521 (expired server certificate) refused, from 511083 fine.
     let out = c.node(0).sync_now().await;
@@ -186,7 +196,12 @@ async fn a_writer_of_another_county_is_denied_and_nothing_is_stored() {
 
     // 500153's HR writer at its own node: allowed.
     let own = c.client_with_token(0, &c.token_file(0, "writer")).await;
-    let resp = own.county.clone().submit_records(req.clone()).await.unwrap();
+    let resp = own
+        .county
+        .clone()
+        .submit_records(req.clone())
+        .await
+        .unwrap();
     assert_eq!(resp.into_inner().created, 5);
 
     // The same token at 510521's node: unknown there.
@@ -201,11 +216,12 @@ async fn a_writer_of_another_county_is_denied_and_nothing_is_stored() {
 
     // 510521's node configured with a writer bound to 500153: still refused.
     c.stop(1).await;
+    let writer_of_0 = c.token_file(0, "writer");
     c.configs[1].clients.push(ClientEntry {
         name: "hr-500153".into(),
         role: ClientRole::CountyWriter,
         county: Some("500153".into()),
-        token_file: Some(c.token_file(0, "writer")),
+        token_file: Some(writer_of_0),
         cert_sha256: None,
     });
     c.restart(1).await;
@@ -238,7 +254,9 @@ async fn the_secretariat_reads_and_nothing_else_and_peers_only_exchange() {
     let c = Cluster::start(2, Topology::FullMesh).await;
     let certs = c.certificates(0, 10, 6);
     c.import(0, &c.write_csv("a.csv", &certs)).await;
-    let sec = c.client_with_token(0, &c.token_file(0, "secretariat")).await;
+    let sec = c
+        .client_with_token(0, &c.token_file(0, "secretariat"))
+        .await;
     let found = sec
         .query
         .clone()
@@ -300,7 +318,11 @@ async fn the_secretariat_reads_and_nothing_else_and_peers_only_exchange() {
 
     // An unknown token is refused, not ignored.
     let bogus = c.dir.path().join("bogus.token");
-    std::fs::write(&bogus, "bashu-token:0000000000000000000000000000000000000000\n").unwrap();
+    std::fs::write(
+        &bogus,
+        "bashu-token:0000000000000000000000000000000000000000\n",
+    )
+    .unwrap();
     let nobody = c.client_with_token(0, &bogus).await;
     let err = nobody
         .admin
@@ -354,7 +376,9 @@ async fn limits_answer_with_their_status_and_the_node_keeps_serving_others() {
     assert_eq!(size(&c, 0, 0), 0, "nothing of a refused request is stored");
 
     // A flood from the secretariat: beyond the burst, RESOURCE_EXHAUSTED…
-    let sec = c.client_with_token(0, &c.token_file(0, "secretariat")).await;
+    let sec = c
+        .client_with_token(0, &c.token_file(0, "secretariat"))
+        .await;
     let mut exhausted = 0;
     for _ in 0..30 {
         let r = sec
@@ -373,7 +397,11 @@ async fn limits_answer_with_their_status_and_the_node_keeps_serving_others() {
     }
     assert!(exhausted >= 15, "only {exhausted} of 30 refused");
     // …while the operator and the peer are served as before.
-    let ok = op.county.clone().submit_records(submission(&c, 0, 20, 11)).await;
+    let ok = op
+        .county
+        .clone()
+        .submit_records(submission(&c, 0, 20, 11))
+        .await;
     assert_eq!(ok.unwrap().into_inner().created, 20);
     c.sync(1).await;
     assert_eq!(size(&c, 1, 0), 20);
@@ -429,11 +457,7 @@ async fn a_call_past_its_deadline_answers_deadline_exceeded_and_stores_nothing()
 }
 
 /// A certificate of county 0, signed with county 0's key, whose body `spoil` changes.
-fn rogue_certificates(
-    c: &Cluster,
-    n: u64,
-    spoil: impl Fn(u64, &mut Certificate),
-) -> RogueData {
+fn rogue_certificates(c: &Cluster, n: u64, spoil: impl Fn(u64, &mut Certificate)) -> RogueData {
     let key = c.signing_key(0);
     let a = c.county(0);
     let pseudonym = c.pseudonym();
@@ -459,7 +483,14 @@ fn rogue_certificates(
         entries.push(e.into_signed());
     }
     let mut data = RogueData::default();
-    data.add_checkpoint(&sign_checkpoint(&key, "bashu-test", &a, n, frontier.root(), 0));
+    data.add_checkpoint(&sign_checkpoint(
+        &key,
+        "bashu-test",
+        &a,
+        n,
+        frontier.root(),
+        0,
+    ));
     data.entries.insert(a.to_string(), entries);
     data
 }
@@ -515,9 +546,14 @@ async fn a_peers_entry_carrying_a_full_id_number_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_over_long_chunk_and_replayed_entries_change_nothing() {
-    let mut c = Cluster::start_with(2, Topology::Edges(vec![]), &SecurityOptions::default(), |cfg| {
-        cfg.sync.max_chunk = 5;
-    })
+    let mut c = Cluster::start_with(
+        2,
+        Topology::Edges(vec![]),
+        &SecurityOptions::default(),
+        |cfg| {
+            cfg.sync.max_chunk = 5;
+        },
+    )
     .await;
     // A peer that sends 20 entries in one chunk when 5 were asked: refused.
     let mut data = rogue_certificates(&c, 20, |_, _| {});
@@ -560,7 +596,14 @@ async fn an_over_long_chunk_and_replayed_entries_change_nothing() {
     frontier.push(leaf);
     entries.push(replayed);
     let mut data = RogueData::default();
-    data.add_checkpoint(&sign_checkpoint(&key, "bashu-test", &a, 21, frontier.root(), 0));
+    data.add_checkpoint(&sign_checkpoint(
+        &key,
+        "bashu-test",
+        &a,
+        21,
+        frontier.root(),
+        0,
+    ));
     data.entries.insert(a.to_string(), entries);
     let rogue = RoguePeer::start_for(data, &c.configs[0]).await;
     let errors = pull_from_rogue(&mut c, &rogue).await;
@@ -581,7 +624,9 @@ async fn insecure_dev_runs_plaintext_and_still_needs_tokens() {
     c.sync(1).await;
     assert_eq!(size(&c, 1, 0), 5);
     // Plaintext without a token: Exchange (taken for a peer) but not Admin.
-    let anon = NodeClient::connect(c.peer_config(0).endpoint).await.unwrap();
+    let anon = NodeClient::connect(c.peer_config(0).endpoint)
+        .await
+        .unwrap();
     let err = anon
         .admin
         .clone()

@@ -455,33 +455,6 @@ impl Body for GuardedBody {
     }
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn purposes_come_from_metadata_and_are_bounded() {
-        let mut h = http::HeaderMap::new();
-        assert_eq!(purpose(&h), "");
-        h.insert("x-bashu-purpose", "case 2026-17".parse().unwrap());
-        assert_eq!(purpose(&h), "case 2026-17");
-        // "核查" in base64.
-        h.insert("x-bashu-purpose-bin", "5qC45p+l".parse().unwrap());
-        assert_eq!(purpose(&h), "核查");
-        h.insert("x-bashu-purpose", "x".repeat(1000).parse().unwrap());
-        h.remove("x-bashu-purpose-bin");
-        assert_eq!(purpose(&h).len(), MAX_PURPOSE);
-    }
-
-    #[test]
-    fn reveal_is_read_from_the_wire() {
-        assert!(!asks_reveal(&[0x0a, 1, b'a']));
-        assert!(asks_reveal(&[0x0a, 1, b'a', 0x28, 1]));
-        assert!(!asks_reveal(&[0x28, 0]));
-    }
-}
-
 /// The security of a starting node: its TLS identity and server configuration (none with
 /// `insecure_dev`), the audit trail, and the layer.
 pub(crate) struct Security {
@@ -564,5 +537,32 @@ impl Security {
             max_connections: limits.max_connections,
             handshake_timeout: Duration::from_secs(limits.handshake_timeout_secs.max(1)),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purposes_come_from_metadata_and_are_bounded() {
+        let mut h = http::HeaderMap::new();
+        assert_eq!(purpose(&h), "");
+        h.insert("x-bashu-purpose", "case 2026-17".parse().unwrap());
+        assert_eq!(purpose(&h), "case 2026-17");
+        // "核查" in base64.
+        h.insert("x-bashu-purpose-bin", "5qC45p+l".parse().unwrap());
+        assert_eq!(purpose(&h), "核查");
+        h.insert("x-bashu-purpose", "x".repeat(1000).parse().unwrap());
+        h.remove("x-bashu-purpose-bin");
+        assert_eq!(purpose(&h).len(), MAX_PURPOSE);
+    }
+
+    #[test]
+    fn reveal_is_read_from_the_wire() {
+        assert!(!asks_reveal(&[0x0a, 1, b'a']));
+        assert!(asks_reveal(&[0x0a, 1, b'a', 0x28, 1]));
+        assert!(!asks_reveal(&[0x28, 0]));
     }
 }

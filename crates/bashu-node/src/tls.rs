@@ -680,8 +680,11 @@ pub async fn connect_channel(
         let mut msg = e.to_string();
         let mut source = std::error::Error::source(&e);
         while let Some(s) = source {
-            msg.push_str(": ");
-            msg.push_str(&s.to_string());
+            let text = s.to_string();
+            if !msg.contains(&text) {
+                msg.push_str(": ");
+                msg.push_str(&text);
+            }
             source = s.source();
         }
         format!("cannot reach {endpoint}: {msg}")
