@@ -104,7 +104,7 @@ up() {
       [ $SECONDS -lt $deadline ] || die "node $code not ready after 60 s (see $dir/logs/$code.log)"
       sleep 0.2
     done
-    say "$code ready: config $dir/$code/node.toml, http://127.0.0.1:$port/console"
+    say "$code ready: config $dir/$code/node.toml, console http://127.0.0.1:$port/console?token=<$dir/$code/secretariat.token>"
   done
 }
 

@@ -224,19 +224,15 @@ impl Cluster {
         self.node(i).http_addr().expect("harness nodes serve HTTP")
     }
 
-    /// The secretariat console token of node i.
+    /// The secretariat's bearer token at node i (the console admits Query clients).
     pub fn console_token(&self, i: usize) -> String {
-        let path = self.configs[i]
-            .http
-            .as_ref()
-            .and_then(|h| h.console_token_file.clone())
-            .expect("harness nodes have a console token");
-        let text = std::fs::read_to_string(path).unwrap();
-        text.lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))
-            .unwrap()
-            .to_owned()
+        let client = self.configs[i]
+            .clients
+            .iter()
+            .find(|c| c.name == "secretariat")
+            .expect("alliance init writes a secretariat client");
+        let path = client.token_file.as_ref().expect("a token file");
+        bashu_node::auth::read_token(path).unwrap()
     }
 
     /// Node i pulls from its peers once; panics if any peer failed.

@@ -144,7 +144,7 @@ async fn console_needs_a_token_and_keeps_id_numbers_out_of_pages() {
     assert_eq!(r.status, 401);
     assert!(r.body.contains("令牌无效"), "{}", r.body);
 
-    let r = web::get(addr, &format!("/console?token={token}")).await;
+    let r = web::get(addr, &format!("/console?token={}", enc(&token))).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let cookie = r.headers.get("set-cookie").expect("token kept in a cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
@@ -177,6 +177,30 @@ async fn console_needs_a_token_and_keeps_id_numbers_out_of_pages() {
         "the full ID number must never appear in a page"
     );
     assert!(r.body.contains(&cert.person_id.masked()));
+
+    // The lookup is in the audit trail, like a Query call: who, what (hashed), why.
+    let trail = bashu_node::audit::audit_dir(&c.configs[0].data_dir).join("queries.jsonl");
+    let records = bashu_node::audit::read_trail(&trail, 0, 1000).unwrap();
+    let r0 = records
+        .iter()
+        .find(|r| r.purpose == "secretariat console")
+        .unwrap_or_else(|| panic!("no console lookup audited: {records:?}"));
+    assert_eq!(
+        (r0.caller.as_str(), r0.role.as_str(), r0.outcome.as_str()),
+        ("secretariat", "secretariat", "OK")
+    );
+    assert!(!format!("{r0:?}").contains(&id_no));
+
+    // A county writer's token does not open the console (it may not call Query).
+    let writer = c.configs[0]
+        .clients
+        .iter()
+        .find(|k| k.role == bashu_node::auth::ClientRole::CountyWriter)
+        .and_then(|k| k.token_file.clone())
+        .unwrap();
+    let writer = bashu_node::auth::read_token(&writer).unwrap();
+    let r = web::get(addr, &format!("/console?token={}", enc(&writer))).await;
+    assert_eq!(r.status, 401);
 
     // A name alone finds nothing (the national "any two" rule).
     let r = web::get(

@@ -99,7 +99,7 @@ pub struct InitOptions {
     pub founded_on: String,
     /// Sync schedule written into every node.toml (seconds; 0 = on demand only).
     pub sync_interval_secs: u64,
-    /// The HTTP side of every node (`[http]`, with a console token file per county):
+    /// The HTTP side of every node (`[http]`: health, metrics, the console):
     /// `None` writes none; `Some(p)`: the i-th county listens on port `p + i` of `host`;
     /// `Some(0)`: every node on a free port (tests).
     pub http_base_port: Option<u16>,
@@ -366,14 +366,10 @@ pub fn init_alliance_with(
                     BootstrapError::Invalid(format!("http port {base}+{i} out of range"))
                 })?
             };
-            let token = hex::encode(random_bytes()?);
-            write_secret(
-                &c.dir.join("console.token"),
-                &format!("# secretariat console token of {}\n{token}\n", c.county),
-            )?;
+            // The console admits the Query clients (the secretariat's token below).
             let _ = writeln!(
                 toml,
-                "\n[http]\nlisten = \"{}:{port}\"\nconsole_token_file = \"console.token\"\nhigh_skill_target = 5000",
+                "\n[http]\nlisten = \"{}:{port}\"\nhigh_skill_target = 5000",
                 opts.host
             );
         }

@@ -9,8 +9,11 @@
 //! `Query` service in-process, so the console answers exactly what a Query client would
 //! (the same "any two" rule, no full ID numbers, the same verdicts).
 //!
-//! Access: a secretariat token from `[http] console_token_file`, presented as
-//! `Authorization: Bearer …`, `?token=…` (then kept in an HttpOnly cookie) or the cookie.
+//! Access: the same as `Query` — the bearer token of a client of this node whose role may
+//! call Query (secretariat, operator; `[[clients]]`), or a console-only token from
+//! `[http] console_token_file` — presented as `Authorization: Bearer …`, `?token=…` (then
+//! kept in an HttpOnly cookie) or the cookie. Lookups are written to the audit trail like
+//! Query calls (keyed hashes only, purpose "secretariat console").
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -31,6 +34,8 @@ use crate::plan::PlanProgress;
 use crate::services::Services;
 
 const COOKIE: &str = "bashu_console";
+/// The Query method the console's lookups stand for (authorisation and audit).
+const QUERY_FIND: &str = "/bashu.v1.Query/FindCertificate";
 
 /// The console's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,8 +126,11 @@ type PlanKey = (Vec<(CountyCode, u64)>, Date);
 pub(crate) struct Console {
     state: Arc<NodeState>,
     services: Services,
-    /// `None`: no token file configured, the console is closed.
-    tokens: Option<Vec<String>>,
+    /// Console-only tokens (`[http] console_token_file`), besides the Query clients'.
+    tokens: Vec<String>,
+    /// The gRPC side's authority and audit trail: the console admits exactly the callers
+    /// that may call `Query`, and its lookups are audited like Query calls.
+    gate: Arc<crate::gate::Gate>,
     high_skill_target: u64,
     plan: Mutex<Option<(PlanKey, Arc<PlanProgress>)>>,
 }
@@ -131,6 +139,10 @@ pub(crate) struct Console {
 struct Ctx<'a> {
     lang: Lang,
     params: &'a BTreeMap<String, String>,
+    /// Who is asking (name, role), once authorised.
+    caller: Option<(String, String)>,
+    /// The HTTP client's address, for the audit trail.
+    remote: &'a str,
 }
 
 impl Ctx<'_> {
@@ -156,20 +168,27 @@ impl Console {
     pub(crate) fn new(
         state: Arc<NodeState>,
         services: Services,
-        tokens: Option<Vec<String>>,
+        tokens: Vec<String>,
+        gate: Arc<crate::gate::Gate>,
         high_skill_target: u64,
     ) -> Console {
         Console {
             state,
             services,
             tokens,
+            gate,
             high_skill_target,
             plan: Mutex::new(None),
         }
     }
 
     /// Serves one console request; `form` is the body of a POSTed lookup form.
-    pub(crate) async fn serve(&self, parts: &Parts, form: Option<&[u8]>) -> Response<Body> {
+    pub(crate) async fn serve(
+        &self,
+        parts: &Parts,
+        form: Option<&[u8]>,
+        remote: &str,
+    ) -> Response<Body> {
         let mut params = parse_form(parts.uri.query().unwrap_or(""));
         if let Some(f) = form {
             for (k, v) in parse_form(&String::from_utf8_lossy(f)) {
@@ -184,34 +203,22 @@ impl Console {
         let ctx = Ctx {
             lang,
             params: &params,
+            caller: None,
+            remote: "",
         };
 
-        let Some(tokens) = &self.tokens else {
-            return self.page(
-                &ctx,
-                StatusCode::FORBIDDEN,
-                ctx.t("控制台未启用", "Console disabled"),
-                &format!(
-                    "<p>{}</p>",
-                    esc(ctx.t(
-                        "本节点未配置秘书处令牌文件（[http] console_token_file），控制台关闭。",
-                        "This node has no secretariat token file ([http] console_token_file); the console is closed."
-                    ))
-                ),
-            );
-        };
         let from_query = params.get("token").map(String::as_str);
         let presented = bearer(parts)
             .or(from_query)
             .or_else(|| cookie_value(parts, COOKIE));
-        let valid = presented.is_some_and(|p| {
-            tokens
-                .iter()
-                .any(|t| same_secret(t.as_bytes(), p.as_bytes()))
-        });
-        if !valid {
+        let Some(caller) = presented.and_then(|t| self.authorise(t)) else {
             return self.login(&ctx, presented.is_some());
-        }
+        };
+        let ctx = Ctx {
+            caller: Some(caller),
+            remote,
+            ..ctx
+        };
 
         let mut response = match parts.uri.path() {
             "/console" | "/console/" => self.home(&ctx),
@@ -225,11 +232,7 @@ impl Console {
                 &format!("<p>{}</p>", esc(ctx.t("没有这个页面。", "No such page."))),
             ),
         };
-        if let Some(t) = from_query.filter(|t| {
-            tokens
-                .iter()
-                .any(|k| same_secret(k.as_bytes(), t.as_bytes()))
-        }) {
+        if let Some(t) = from_query {
             // Only a token the node knows is echoed into a header (it is also header-safe
             // then: token files hold printable tokens).
             if let Ok(v) = HeaderValue::from_str(&format!(
@@ -239,6 +242,61 @@ impl Console {
             }
         }
         response
+    }
+
+    /// The caller (name, role) a token stands for, when it may use the console: a client
+    /// of this node that may call `Query` (the same authorisation as the gRPC side:
+    /// secretariat or operator), or a console-only token from `[http]`.
+    fn authorise(&self, token: &str) -> Option<(String, String)> {
+        if self
+            .tokens
+            .iter()
+            .any(|t| same_secret(t.as_bytes(), token.as_bytes()))
+        {
+            return Some(("console".to_owned(), "secretariat".to_owned()));
+        }
+        let header = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
+        let caller = self
+            .gate
+            .authority
+            .identify(None, Some(&header))
+            .ok()
+            .flatten()?;
+        self.gate
+            .authority
+            .authorise(&caller, QUERY_FIND)
+            .ok()
+            .map(|()| (caller.name.clone(), caller.role.as_str().to_owned()))
+    }
+
+    /// Records a console lookup in the audit trail, as the gate records a Query call:
+    /// keyed hashes of the request, never its values.
+    async fn audit(&self, ctx: &Ctx<'_>, request: &pb::FindCertificateRequest, outcome: &str) {
+        use prost::Message as _;
+        let audit = self.gate.audit.clone();
+        let (name, role) = ctx.caller.clone().unwrap_or_default();
+        let remote = format!("http:{}", ctx.remote);
+        let bytes = request.encode_to_vec();
+        let outcome = outcome.to_owned();
+        let appended = tokio::task::spawn_blocking(move || {
+            let (request_hash, fields) = audit.hash_request(QUERY_FIND, &bytes);
+            audit.append(&crate::audit::AuditRecord {
+                v: 1,
+                at_ms: now_ms(),
+                caller: name,
+                role,
+                remote,
+                method: QUERY_FIND.to_owned(),
+                request_hash,
+                fields,
+                purpose: "secretariat console".to_owned(),
+                outcome,
+            })
+        })
+        .await;
+        if !matches!(appended, Ok(Ok(()))) {
+            tracing::error!("audit trail unavailable for a console lookup");
+        }
     }
 
     fn page(&self, ctx: &Ctx<'_>, status: StatusCode, title: &str, body: &str) -> Response<Body> {
@@ -377,7 +435,15 @@ impl Console {
             id_type: ctx.param("id_type").to_owned(),
             reveal_id: false,
         };
-        let found = self.services.find_certificate(Request::new(request)).await;
+        let found = self
+            .services
+            .find_certificate(Request::new(request.clone()))
+            .await;
+        let outcome = match &found {
+            Ok(_) => "OK",
+            Err(s) => crate::gate::code_name(s.code()),
+        };
+        self.audit(ctx, &request, outcome).await;
         let matches = match found {
             Ok(r) => r.into_inner().matches,
             Err(status) => {

@@ -44,10 +44,11 @@ pub struct HttpConfig {
     /// a token, but the HTTP side itself is plain HTTP (put a TLS proxy in front of it
     /// when the secretariat reaches it over a network).
     pub listen: SocketAddr,
-    /// File with the secretariat's console token(s), one per line (mode 0600; `#` starts a
-    /// comment). The console answers only requests that present one of them as
-    /// `Authorization: Bearer …`, a `?token=` parameter or the `bashu_console` cookie.
-    /// Absent: the console is closed (403); `/healthz`, `/readyz`, `/metrics` stay open.
+    /// Optional file of console-only tokens, one per line (mode 0600; `#` starts a
+    /// comment). Without it the console admits exactly the callers that may call `Query`:
+    /// the bearer tokens of `[[clients]]` with the secretariat or operator role. A token is
+    /// presented as `Authorization: Bearer …`, a `?token=` parameter or the `bashu_console`
+    /// cookie. `/healthz`, `/readyz`, `/metrics` need none.
     #[serde(default)]
     pub console_token_file: Option<PathBuf>,
     /// The plan's target for high-skill talents (三级/高级工 and above) alliance-wide,
@@ -118,7 +119,7 @@ struct App {
 }
 
 impl App {
-    async fn handle(&self, request: Request<Incoming>) -> Response<Body> {
+    async fn handle(&self, request: Request<Incoming>, remote: &str) -> Response<Body> {
         let path = request.uri().path().to_owned();
         let method = request.method().clone();
         let is_head = method == Method::HEAD;
@@ -136,14 +137,14 @@ impl App {
             }
             (Method::GET | Method::HEAD, p) if p == "/console" || p.starts_with("/console/") => {
                 let (parts, _) = request.into_parts();
-                self.console.serve(&parts, None).await
+                self.console.serve(&parts, None, remote).await
             }
             (Method::POST, "/console/cert") => {
                 let (parts, body) = request.into_parts();
                 match Limited::new(body, MAX_FORM_BYTES).collect().await {
                     Ok(b) => {
                         let form = b.to_bytes();
-                        self.console.serve(&parts, Some(&form)).await
+                        self.console.serve(&parts, Some(&form), remote).await
                     }
                     Err(_) => text(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),
                 }
@@ -214,11 +215,12 @@ pub(crate) async fn start(
     cfg: &crate::http::HttpConfig,
     state: Arc<NodeState>,
     services: crate::services::Services,
+    gate: Arc<crate::gate::Gate>,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(SocketAddr, JoinHandle<()>), NodeError> {
     let tokens = match &cfg.console_token_file {
-        Some(p) => Some(read_tokens(p)?),
-        None => None,
+        Some(p) => read_tokens(p)?,
+        None => Vec::new(),
     };
     let listener = TcpListener::bind(cfg.listen)
         .await
@@ -231,7 +233,7 @@ pub(crate) async fn start(
         source,
     })?;
     let app = Arc::new(App {
-        console: Console::new(state.clone(), services, tokens, cfg.high_skill_target),
+        console: Console::new(state.clone(), services, tokens, gate, cfg.high_skill_target),
         state,
     });
     let task = tokio::spawn(serve(listener, app, shutdown));
@@ -266,10 +268,13 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Receiv
         connections.spawn(
             async move {
                 let _slot = slot;
+                let remote = peer.to_string();
                 let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                     let app = app.clone();
+                    let remote = remote.clone();
                     let span = tracing::info_span!("http", http.path = %req.uri().path(), http.method = %req.method());
-                    async move { Ok::<_, Infallible>(app.handle(req).await) }.instrument(span)
+                    async move { Ok::<_, Infallible>(app.handle(req, &remote).await) }
+                        .instrument(span)
                 });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())

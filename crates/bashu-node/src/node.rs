@@ -357,7 +357,14 @@ impl Node {
         // start cleanly.
         let http = match &cfg.http {
             Some(h) => Some(
-                crate::http::start(h, state.clone(), services.clone(), shutdown_rx.clone()).await?,
+                crate::http::start(
+                    h,
+                    state.clone(),
+                    services.clone(),
+                    security.gate.clone(),
+                    shutdown_rx.clone(),
+                )
+                .await?,
             ),
             None => None,
         };
