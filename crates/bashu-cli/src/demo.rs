@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use bashu_core::CountyCode;
 use bashu_core::import::write_certificates_csv;
 use bashu_core::synth;
-use bashu_node::bootstrap::{Founder, InitOptions, init_alliance};
+use bashu_node::bootstrap::{Founder, InitOptions, SecurityOptions, init_alliance_with};
 use bashu_node::import::import_file;
 use bashu_node::{Node, NodeConfig};
 use bashu_proto::v1 as pb;
@@ -30,6 +30,9 @@ pub(crate) struct DemoArgs {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 2026)]
     seed: u64,
+    /// Run the nodes in plaintext (no TLS), e.g. to compare sync speed.
+    #[arg(long)]
+    insecure_dev: bool,
 }
 
 const COUNTIES: [(&str, &str); 3] = [
@@ -117,7 +120,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
         });
         listeners.push(l);
     }
-    let report = init_alliance(
+    let report = init_alliance_with(
         &dir,
         &founders,
         &InitOptions {
@@ -130,9 +133,13 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
             sync_interval_secs: 0,
             http_base_port: None,
         },
+        &SecurityOptions {
+            insecure_dev: args.insecure_dev,
+            ..SecurityOptions::default()
+        },
     )?;
     println!(
-        "1. alliance founded: genesis signed by all three counties ({})",
+        "1. alliance founded: genesis signed by all three counties, each county's TLS certificate pinned in it ({})",
         report.genesis.display()
     );
 
@@ -142,7 +149,12 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
         nodes.push(Node::start(cfg, Some(listener)).await?);
     }
     println!(
-        "2. nodes started: {}",
+        "2. nodes started ({}): {}",
+        if args.insecure_dev {
+            "PLAINTEXT, --insecure-dev"
+        } else {
+            "mutual TLS 1.3 between nodes, bearer tokens for the operator"
+        },
         nodes
             .iter()
             .map(|n| format!("{} @ {}", n.county(), n.local_addr()))

@@ -72,8 +72,14 @@ fn bashu_cmd() -> Command {
 
 /// Runs `bashu ARGS` to completion (killed and failed after [`DEADLINE`]).
 fn bashu(args: &[&str]) -> Out {
+    bashu_env(args, &[])
+}
+
+/// [`bashu`] with environment variables set.
+fn bashu_env(args: &[&str], env: &[(&str, &Path)]) -> Out {
     let mut child = bashu_cmd()
         .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -421,7 +427,22 @@ fn operators_and_hr_systems_drive_a_three_county_federation() {
         );
         assert!(toml.contains("interval_secs = 0"), "{toml}");
         assert!(out.stdout.contains(county), "{}", out.describe());
+        // TLS on by default: the county's identity, pinned; client tokens, all 0600.
+        assert!(
+            toml.contains("[tls]") && !toml.contains("insecure_dev"),
+            "{toml}"
+        );
+        assert!(cdir.join("tls.crt").is_file());
+        for secret in [
+            "tls.key",
+            "operator.token",
+            "secretariat.token",
+            "writer.token",
+        ] {
+            assert_eq!(mode(&cdir.join(secret)), 0o600, "{county} {secret}");
+        }
     }
+    assert!(out.stdout.contains("tls cert sha256"), "{}", out.describe());
 
     // 3. Three node processes.
     let mut nodes: Vec<NodeProc> = COUNTIES
@@ -596,6 +617,70 @@ fn operators_and_hr_systems_drive_a_three_county_federation() {
         let out = query(county, &["--cert-no", cert_no, "--name", name, "--json"]).expect_code(0);
         assert_eq!(check_masked(&out), hash, "entry hash differs on {county}");
     }
+
+    // 6b. The secretariat's token (BASHU_TOKEN_FILE) reads but does not write; the node
+    // that answered keeps an audit trail of the queries, with a purpose, without values.
+    let secretariat = fed.join(OTHER).join("secretariat.token");
+    let env = [("BASHU_TOKEN_FILE", secretariat.as_path())];
+    let denied = bashu_env(&["import", "--config", &cfg(OTHER), s(&good_file)], &env);
+    assert_eq!(denied.code(), Some(1), "{}", denied.describe());
+    assert!(
+        denied.stderr.contains("may not call"),
+        "{}",
+        denied.describe()
+    );
+    let c = cfg(OTHER);
+    let asked = bashu_env(
+        &[
+            "query",
+            "cert",
+            "--config",
+            &c,
+            "--cert-no",
+            cert_no,
+            "--name",
+            name,
+            "--purpose",
+            "核查 case 17",
+            "--json",
+        ],
+        &env,
+    )
+    .expect_code(0);
+    assert_eq!(check_masked(&asked), hash);
+    let trail = bashu(&[
+        "audit",
+        "--config",
+        &c,
+        "--since",
+        "2026-01-01T00:00:00Z",
+        "--json",
+    ])
+    .expect_code(0);
+    let records = trail.json();
+    let records = records.as_array().expect("audit records");
+    let sec: Vec<_> = records
+        .iter()
+        .filter(|r| r["caller"] == "secretariat")
+        .collect();
+    assert_eq!(sec.len(), 1, "{}", trail.describe());
+    assert_eq!(sec[0]["purpose"], "核查 case 17");
+    assert_eq!(sec[0]["outcome"], "OK");
+    assert!(
+        records.iter().filter(|r| r["caller"] == "operator").count() >= 3,
+        "the operator's queries are in the trail too: {}",
+        trail.describe()
+    );
+    for value in [cert_no, name, id_no] {
+        assert!(!trail.stdout.contains(value), "{}", trail.describe());
+    }
+    // The operator on the node's machine finds who asked for a certificate number.
+    let matched = bashu(&["audit", "--config", &c, "--match", cert_no, "--json"]).expect_code(0);
+    assert!(
+        matched.json().as_array().expect("records").len() >= 4,
+        "{}",
+        matched.describe()
+    );
 
     // 7. SIGTERM stops every node cleanly; the data survives a restart.
     for node in &mut nodes {
