@@ -6,6 +6,7 @@
 mod bench;
 mod check;
 mod demo;
+mod r#gen;
 mod governance;
 mod progress;
 mod security;
@@ -99,6 +100,12 @@ enum Command {
         after_help = "Examples:\n  bashu bench all\n  bashu bench catchup --n 1000000\n  bashu bench recognition --n 1000000"
     )]
     Bench(bench::BenchCmd),
+    /// Synthetic county HR exports with a seeded share of deliberate rule violations, and
+    /// MANIFEST.json saying what every check must answer.
+    #[command(
+        after_help = "Example:\n  bashu gen --dir gen --counties 500153,510521,511083 --certificates 100000 --seed 1 --violations 0.02\n  bashu import --config fed/500153/node.toml gen/500153/*"
+    )]
+    Gen(r#gen::GenArgs),
 }
 
 #[derive(Args)]
@@ -448,6 +455,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             init_tracing("warn");
             bench::run(cmd).await?;
         }
+        Command::Gen(args) => r#gen::run(args)?,
         Command::Experts(cmd) => {
             init_tracing("warn");
             check::experts(cmd).await?;

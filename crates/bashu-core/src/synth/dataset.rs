@@ -145,7 +145,7 @@ impl CountyData {
                 *m.entry(x.outcome).or_default() += 1;
             }
             let others: usize = m.values().sum();
-            m.insert(clean, total.saturating_sub(others));
+            *m.entry(clean).or_default() += total.saturating_sub(others);
             m.retain(|_, n| *n > 0);
             m
         };

@@ -792,7 +792,11 @@ impl Gen<'_> {
             ymd(2019, 12, 31)
         } else {
             let year = self.between(2027, 2029) as i32;
-            ymd(year, *self.rng.pick(&[6, 12]), 30)
+            if self.chance(50) {
+                ymd(year, 6, 30)
+            } else {
+                ymd(year, 12, 31)
+            }
         };
         let n = self.experts.len() + 1;
         let shared_scope = match seat {
