@@ -112,6 +112,8 @@ async fn federation(cache_mib: u64, start_second: bool) -> Result<(Fed, NodeConf
         cfg.store.cache_mib = cache_mib;
         // The author needs no peer confirmation in a bench (the puller is not up yet).
         cfg.sync.confirm_own_log_on_start = false;
+        // The bench is one caller timing back-to-back calls: no per-caller rate limit.
+        cfg.limits.rate_per_sec = 0.0;
         cfgs.push(cfg);
     }
     let mut listeners = listeners.into_iter();
@@ -184,6 +186,9 @@ async fn bench_import(size: &Size) -> Result<(Fed, Vec<String>)> {
 
 async fn bench_catchup(a: &CatchupArgs, fed: Fed, second: NodeConfig) -> Result<Fed> {
     let mut fed = fed;
+    let mut second = second;
+    // The puller pulls when the bench says so, not on its own at start.
+    second.sync.confirm_own_log_on_start = false;
     println!(
         "== full catch-up: a fresh node pulls {} entries over loopback",
         a.size.n
@@ -253,19 +258,37 @@ async fn bench_catchup(a: &CatchupArgs, fed: Fed, second: NodeConfig) -> Result<
     Ok(fed)
 }
 
-/// The encoded size of one `Heads` answer: what a quiet night costs per peer.
+/// The encoded size of one `Heads` answer of `node` (what a quiet night costs per peer, before
+/// HTTP/2 and TLS framing).
 async fn heads_bytes(node: &Node) -> Result<usize> {
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", node.local_addr()))?
-        .connect()
-        .await?;
-    let resp = pb::exchange_client::ExchangeClient::new(channel)
-        .heads(pb::HeadsRequest {
-            alliance_id: "bashu-bench".into(),
-            from_county: "510521".into(),
-        })
-        .await?
-        .into_inner();
-    Ok(resp.encoded_len())
+    let store = node.store();
+    let heads =
+        tokio::task::spawn_blocking(move || bashu_sync::serve_heads(store.as_ref())).await??;
+    let msg = pb::HeadsResponse {
+        heads: heads
+            .heads
+            .iter()
+            .map(|(cp, cosigs)| {
+                let (checkpoint, signature) = cp.to_wire();
+                pb::Head {
+                    checkpoint: Some(pb::SignedCheckpoint {
+                        checkpoint,
+                        signature,
+                    }),
+                    cosignatures: cosigs
+                        .iter()
+                        .map(|c| pb::Cosignature {
+                            witness: c.witness.as_str().to_owned(),
+                            key_id: c.key_id.0.to_vec(),
+                            signature: c.signature.0.to_vec(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+        evidence: heads.evidence,
+    };
+    Ok(msg.encoded_len())
 }
 
 async fn bench_recognition(fed: &Fed, nos: &[String], checks: usize) -> Result<()> {

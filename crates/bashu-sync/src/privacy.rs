@@ -211,6 +211,16 @@ fn check_text(field: &str, value: &str) -> Result<(), PersonalData> {
 // ---------------------------------------------------------------------------------------
 // The JSON kinds: every key and value
 
+/// Fields that carry person keys: `person_key` everywhere, and a relation's `counterpart`
+/// (a person key for a person, a USCC otherwise).
+fn is_person_key_field(key: &str) -> bool {
+    key == "person_key" || key == "counterpart"
+}
+
+fn is_hex_person_key(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 fn check_json(body: &[u8]) -> Result<(), PersonalData> {
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(v) => walk("", &v),
@@ -224,6 +234,11 @@ fn walk(path: &str, v: &serde_json::Value) -> Result<(), PersonalData> {
         Value::String(s) => {
             let key = path.rsplit('.').next().unwrap_or_default();
             if key.contains("uscc") && Uscc::parse(s).is_ok() {
+                return Ok(());
+            }
+            // A person key (HMAC-SHA256 in hex) is a pseudonym, and its 64 hex digits may
+            // hold 18 decimal digits in a row that happen to form a valid ID number.
+            if is_person_key_field(key) && is_hex_person_key(s) {
                 return Ok(());
             }
             check_text(path, s)
@@ -247,6 +262,18 @@ fn walk(path: &str, v: &serde_json::Value) -> Result<(), PersonalData> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_person_key_whose_hex_holds_an_id_like_run_is_a_pseudonym_not_an_id() {
+        // 64 hex digits with a valid ID number inside (seen in generated data).
+        let key = format!("ef4a{ID}{}", "c".repeat(64 - 4 - ID.len()));
+        assert_eq!(key.len(), 64);
+        let ok = format!(r#"{{"candidates":[{{"person_key":"{key}"}}],"counterpart":"{key}"}}"#);
+        assert_eq!(check_json(ok.as_bytes()), Ok(()));
+        // The same text anywhere else is refused.
+        let bad = format!(r#"{{"name":"{key}"}}"#);
+        assert!(check_json(bad.as_bytes()).is_err());
+    }
     use bashu_core::codec::Certificate;
 
     // Valid GB 11643 numbers (check characters computed), never real people.
