@@ -12,7 +12,6 @@ use clap::Args;
 use tokio::net::TcpListener;
 
 use bashu_core::CountyCode;
-use bashu_core::import::write_certificates_csv;
 use bashu_core::synth;
 use bashu_node::bootstrap::{Founder, InitOptions, SecurityOptions, init_alliance_with};
 use bashu_node::import::import_file;
@@ -21,7 +20,7 @@ use bashu_proto::v1 as pb;
 
 #[derive(Args)]
 pub(crate) struct DemoArgs {
-    /// Certificates generated per county.
+    /// Certificates generated per county (at least 200), with every other record kind.
     #[arg(long, default_value_t = 2000)]
     certificates: usize,
     /// Keep the federation in this directory (default: a temporary one, removed after).
@@ -162,37 +161,82 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
             .join(", ")
     );
 
+    // Each county's nightly export: every record kind, with a seeded share of deliberate
+    // rule violations (see `bashu gen`).
+    let options = synth::GenOptions {
+        counties: report
+            .counties
+            .iter()
+            .map(|c| (c.county.clone(), c.name.clone()))
+            .collect(),
+        certificates: args.certificates.max(synth::MIN_CERTIFICATES),
+        seed: args.seed,
+        violations: 0.02,
+    };
     let mut clients = Vec::new();
     let mut samples = Vec::new();
     let started = Instant::now();
     for (i, (files, node)) in report.counties.iter().zip(&nodes).enumerate() {
-        let certs = synth::certificates(
-            &files.county,
-            &files.name,
-            args.certificates,
-            args.seed + i as u64,
-        );
-        let path = files.dir.join("certificates.csv");
-        let f = std::fs::File::create(&path)?;
-        write_certificates_csv(std::io::BufWriter::new(f), &certs)?;
+        let data = synth::generate_county(&options, i)?;
         let mut client = node.operator_client().await?;
-        let summary = import_file(&mut client, &path, false, |_| {}).await?;
-        crate::print_summary(&summary);
-        if !summary.refused.is_empty() {
-            bail!("generated data was refused");
+        for f in &synth::FILES {
+            let path = files.dir.join(f.name);
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
+            synth::write_file(&data, f, &mut w)?;
+            std::io::Write::flush(&mut w)?;
+            let summary = import_file(&mut client, &path, false, |_| {}).await?;
+            if !summary.refused.is_empty() {
+                crate::print_summary(&summary);
+                bail!("generated data was refused");
+            }
         }
-        if let Some(c) = certs.get(certs.len() / 2) {
+        let certs: usize = data.certificates.len();
+        println!(
+            "   {} {}: imported {} files ({} certificates, {} institutions, {} experts, {} batches)",
+            files.county,
+            files.name,
+            synth::FILES.len(),
+            certs,
+            data.institutions.len(),
+            data.experts.len(),
+            data.batches.len()
+        );
+        // A certificate expected to be recognised, and one that breaks a rule on purpose.
+        let flagged: std::collections::BTreeSet<&str> = data
+            .expectations
+            .certificates
+            .iter()
+            .map(|e| e.subject.as_str())
+            .collect();
+        if let Some(c) = data
+            .certificates
+            .iter()
+            .rev()
+            .find(|c| !flagged.contains(c.cert_no.as_str()))
+        {
             samples.push((
                 files.county.clone(),
                 c.cert_no.as_str().to_owned(),
                 c.name.clone(),
             ));
         }
+        if let Some(v) = data.expectations.violations.iter().find(|v| v.rule == "R3") {
+            if let Some(c) = data
+                .certificates
+                .iter()
+                .find(|c| c.cert_no.as_str() == v.subject)
+            {
+                samples.push((
+                    files.county.clone(),
+                    c.cert_no.as_str().to_owned(),
+                    c.name.clone(),
+                ));
+            }
+        }
         clients.push(client);
     }
     println!(
-        "3. imported {} certificates per county in {:.2}s",
-        args.certificates,
+        "3. imported each county's export into its own node in {:.2}s",
         started.elapsed().as_secs_f64()
     );
 
@@ -252,6 +296,53 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
             if same { "✔" } else { "✘" }
         );
     }
+    println!(
+        "6. is each certificate recognised in each county? Every node answers, with the same bytes:\n"
+    );
+    for (author, cert_no, _) in &samples {
+        for county in report.counties.iter().map(|c| c.county.clone()) {
+            let mut verdicts = Vec::new();
+            for client in clients.iter_mut() {
+                let r = client
+                    .query
+                    .check_recognition(pb::CheckRecognitionRequest {
+                        cert_no: cert_no.clone(),
+                        county: county.to_string(),
+                        as_of: String::new(),
+                        author: author.to_string(),
+                    })
+                    .await?
+                    .into_inner();
+                verdicts.push(r);
+            }
+            let same = verdicts.windows(2).all(|w| w[0] == w[1]);
+            all_agree &= same;
+            let v: serde_json::Value = serde_json::from_str(&verdicts[0].verdict_json)?;
+            let reason = v["findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|f| f["severity"] != "INFO")
+                .map(|f| {
+                    format!(
+                        "\n      {}\n      {}",
+                        f["message_zh"].as_str().unwrap_or_default(),
+                        f["message_en"].as_str().unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            println!(
+                "   {} {cert_no} (of {author}) in {county}: {}{reason}",
+                if same {
+                    "✔ 3/3 nodes agree"
+                } else {
+                    "✘ nodes differ"
+                },
+                verdicts[0].outcome
+            );
+        }
+        println!();
+    }
     for node in nodes {
         node.shutdown().await;
     }
@@ -259,7 +350,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<()> {
         bail!("nodes disagree");
     }
     println!(
-        "demo finished: all three nodes hold identical, verified copies of every county's log"
+        "demo finished: all three nodes hold identical, verified copies of every county's log and give identical verdicts"
     );
     Ok(())
 }
