@@ -459,6 +459,65 @@ impl RuleParams {
     }
 }
 
+/// The parameters in force on `as_of`: the genesis document with the active parameter
+/// decisions effective on or before `as_of` applied in (effective date, proposer, position)
+/// order. A scope decision replaces `recognition_scope`; a promotion-table decision sets one
+/// table; a parameters decision is a JSON merge patch (RFC 7386) over the whole document.
+/// A decision whose result does not validate is skipped (and reported by name).
+pub fn params_in_force(
+    state: &bashu_core::governance::AllianceState,
+    as_of: bashu_core::Date,
+) -> Result<(RuleParams, Vec<String>), ParamsError> {
+    use bashu_core::governance::Decision;
+    let mut doc: serde_json::Value = serde_json::from_str(&state.rule_parameters_json)
+        .map_err(|e| ParamsError(format!("genesis rule parameters: {e}")))?;
+    RuleParams::from_json(&state.rule_parameters_json)?;
+    let mut skipped = Vec::new();
+    for d in state.parameter_decisions(as_of) {
+        let mut next = doc.clone();
+        match &d.proposal.decision {
+            Decision::SetRecognitionScope { scope } => {
+                next["recognition_scope"] = scope.clone();
+            }
+            Decision::SetPromotionTable { table_id, table } => {
+                next["promotion_tables"][table_id.as_str()] = table.clone();
+            }
+            Decision::SetRuleParameters { parameters } => merge_patch(&mut next, parameters),
+            _ => continue,
+        }
+        match serde_json::from_value::<RuleParams>(next.clone())
+            .map_err(|e| ParamsError(e.to_string()))
+            .and_then(|p| p.validate().map(|()| p))
+        {
+            Ok(_) => doc = next,
+            Err(e) => skipped.push(format!("{}/{}: {e}", d.proposer, d.proposal.proposal_id)),
+        }
+    }
+    let params = serde_json::from_value(doc).map_err(|e| ParamsError(e.to_string()))?;
+    Ok((params, skipped))
+}
+
+/// RFC 7386 JSON merge patch.
+fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    match patch {
+        serde_json::Value::Object(p) => {
+            if !target.is_object() {
+                *target = serde_json::Value::Object(serde_json::Map::new());
+            }
+            if let serde_json::Value::Object(t) = target {
+                for (k, v) in p {
+                    if v.is_null() {
+                        t.remove(k);
+                    } else {
+                        merge_patch(t.entry(k.clone()).or_insert(serde_json::Value::Null), v);
+                    }
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -530,64 +589,5 @@ mod tests {
         let half = Fraction { num: 1, den: 2 };
         assert!(half.reached_by(2, 4));
         assert!(!half.reached_by(1, 3));
-    }
-}
-
-/// The parameters in force on `as_of`: the genesis document with the active parameter
-/// decisions effective on or before `as_of` applied in (effective date, proposer, position)
-/// order. A scope decision replaces `recognition_scope`; a promotion-table decision sets one
-/// table; a parameters decision is a JSON merge patch (RFC 7386) over the whole document.
-/// A decision whose result does not validate is skipped (and reported by name).
-pub fn params_in_force(
-    state: &bashu_core::governance::AllianceState,
-    as_of: bashu_core::Date,
-) -> Result<(RuleParams, Vec<String>), ParamsError> {
-    use bashu_core::governance::Decision;
-    let mut doc: serde_json::Value = serde_json::from_str(&state.rule_parameters_json)
-        .map_err(|e| ParamsError(format!("genesis rule parameters: {e}")))?;
-    RuleParams::from_json(&state.rule_parameters_json)?;
-    let mut skipped = Vec::new();
-    for d in state.parameter_decisions(as_of) {
-        let mut next = doc.clone();
-        match &d.proposal.decision {
-            Decision::SetRecognitionScope { scope } => {
-                next["recognition_scope"] = scope.clone();
-            }
-            Decision::SetPromotionTable { table_id, table } => {
-                next["promotion_tables"][table_id.as_str()] = table.clone();
-            }
-            Decision::SetRuleParameters { parameters } => merge_patch(&mut next, parameters),
-            _ => continue,
-        }
-        match serde_json::from_value::<RuleParams>(next.clone())
-            .map_err(|e| ParamsError(e.to_string()))
-            .and_then(|p| p.validate().map(|()| p))
-        {
-            Ok(_) => doc = next,
-            Err(e) => skipped.push(format!("{}/{}: {e}", d.proposer, d.proposal.proposal_id)),
-        }
-    }
-    let params = serde_json::from_value(doc).map_err(|e| ParamsError(e.to_string()))?;
-    Ok((params, skipped))
-}
-
-/// RFC 7386 JSON merge patch.
-fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
-    match patch {
-        serde_json::Value::Object(p) => {
-            if !target.is_object() {
-                *target = serde_json::Value::Object(serde_json::Map::new());
-            }
-            if let serde_json::Value::Object(t) = target {
-                for (k, v) in p {
-                    if v.is_null() {
-                        t.remove(k);
-                    } else {
-                        merge_patch(t.entry(k.clone()).or_insert(serde_json::Value::Null), v);
-                    }
-                }
-            }
-        }
-        other => *target = other.clone(),
     }
 }
