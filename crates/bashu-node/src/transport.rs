@@ -16,6 +16,9 @@ pub(crate) struct GrpcPeer {
     client: ExchangeClient<Channel>,
     alliance_id: String,
     from_county: String,
+    /// Longest wait for the next chunk of a pull: a peer that goes silent mid-stream
+    /// (packets dropped, not refused) must not hold this node's sync round forever.
+    idle: Duration,
 }
 
 fn terr(e: impl std::fmt::Display) -> TransportError {
@@ -38,7 +41,15 @@ impl GrpcPeer {
             client: ExchangeClient::new(channel).max_decoding_message_size(max_message_bytes),
             alliance_id: String::new(),
             from_county: String::new(),
+            idle: timeout,
         })
+    }
+
+    fn silent(&self, call: &str) -> TransportError {
+        TransportError(format!(
+            "peer did not answer {call} within {}s",
+            self.idle.as_secs()
+        ))
     }
 
     pub(crate) fn with_identity(mut self, alliance_id: &str, county: &CountyCode) -> GrpcPeer {
@@ -48,12 +59,21 @@ impl GrpcPeer {
     }
 }
 
-/// The chunks of one pull, and the most entries the puller asked per chunk.
-pub(crate) struct GrpcChunks(tonic::Streaming<pb::PullChunk>, usize);
+/// The chunks of one pull, the most entries the puller asked per chunk, and the longest
+/// wait for the next one.
+pub(crate) struct GrpcChunks(tonic::Streaming<pb::PullChunk>, usize, Duration);
 
 impl ChunkStream for GrpcChunks {
     async fn next_chunk(&mut self) -> Result<Option<Vec<SignedEntry>>, TransportError> {
-        let chunk = self.0.message().await.map_err(terr)?;
+        let chunk = tokio::time::timeout(self.2, self.0.message())
+            .await
+            .map_err(|_| {
+                TransportError(format!(
+                    "peer sent nothing for {}s in the middle of a pull",
+                    self.2.as_secs()
+                ))
+            })?
+            .map_err(terr)?;
         if let Some(c) = &chunk {
             // A peer that sends more than asked is refused before anything is verified.
             if c.entries.len() > self.1 {
@@ -81,14 +101,14 @@ impl Transport for GrpcPeer {
     type Chunks = GrpcChunks;
 
     async fn heads(&self) -> Result<RawHeads, TransportError> {
-        let resp = self
-            .client
-            .clone()
-            .heads(pb::HeadsRequest {
-                alliance_id: self.alliance_id.clone(),
-                from_county: self.from_county.clone(),
-            })
+        let mut client = self.client.clone();
+        let call = client.heads(pb::HeadsRequest {
+            alliance_id: self.alliance_id.clone(),
+            from_county: self.from_county.clone(),
+        });
+        let resp = tokio::time::timeout(self.idle, call)
             .await
+            .map_err(|_| self.silent("heads"))?
             .map_err(terr)?
             .into_inner();
         Ok(RawHeads {
@@ -123,21 +143,22 @@ impl Transport for GrpcPeer {
         to_seq: u64,
         max_chunk: u32,
     ) -> Result<GrpcChunks, TransportError> {
-        let resp = self
-            .client
-            .clone()
-            .pull(pb::PullRequest {
-                alliance_id: self.alliance_id.clone(),
-                author: author.as_str().to_owned(),
-                from_seq,
-                to_seq,
-                max_chunk_entries: max_chunk,
-            })
+        let mut client = self.client.clone();
+        let call = client.pull(pb::PullRequest {
+            alliance_id: self.alliance_id.clone(),
+            author: author.as_str().to_owned(),
+            from_seq,
+            to_seq,
+            max_chunk_entries: max_chunk,
+        });
+        let resp = tokio::time::timeout(self.idle, call)
             .await
+            .map_err(|_| self.silent("pull"))?
             .map_err(terr)?;
         Ok(GrpcChunks(
             resp.into_inner(),
             usize::try_from(max_chunk.max(1)).unwrap_or(usize::MAX),
+            self.idle,
         ))
     }
 }
