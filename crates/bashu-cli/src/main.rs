@@ -126,11 +126,15 @@ enum KeysCmd {
         /// Where to write the key; refuses to overwrite.
         #[arg(long, default_value = "signing.key")]
         out: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
     /// Print the public key and key id of a signing key file.
     Show {
         #[arg(long)]
         key: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -400,19 +404,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             init_tracing("warn");
             security::audit(args).await?;
         }
-        Command::Keys(KeysCmd::Gen { out }) => {
+        Command::Keys(KeysCmd::Gen { out, json }) => {
             let key = generate_key(&out)?;
-            println!("wrote {} (mode 0600)", out.display());
-            println!("public key  {}", hex::encode(key.public_key().to_bytes()));
-            println!("key id      {}", key.key_id());
+            print_key(&key, Some(&out), json)?;
         }
-        Command::Keys(KeysCmd::Show { key }) => {
+        Command::Keys(KeysCmd::Show { key, json }) => {
             let text = std::fs::read_to_string(&key)
                 .with_context(|| format!("cannot read {}", key.display()))?;
             let key = bashu_core::keys::SigningKey::from_file_string(&text)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
-            println!("public key  {}", hex::encode(key.public_key().to_bytes()));
-            println!("key id      {}", key.key_id());
+            print_key(&key, None, json)?;
         }
         Command::Alliance(AllianceCmd::Init(args)) => alliance_init(args)?,
         Command::Alliance(AllianceCmd::Status { config, json }) => {
@@ -466,6 +467,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A signing key's public half, for people or (`--json`) scripts.
+fn print_key(key: &bashu_core::keys::SigningKey, written: Option<&Path>, json: bool) -> Result<()> {
+    let public = hex::encode(key.public_key().to_bytes());
+    if json {
+        let mut v = serde_json::json!({ "public_key": public, "key_id": key.key_id().to_string() });
+        if let Some(p) = written {
+            v["file"] = serde_json::Value::String(p.display().to_string());
+        }
+        println!("{v}");
+        return Ok(());
+    }
+    if let Some(p) = written {
+        println!("wrote {} (mode 0600)", p.display());
+    }
+    println!("public key  {public}");
+    println!("key id      {}", key.key_id());
+    Ok(())
 }
 
 fn alliance_init(args: InitArgs) -> Result<()> {
