@@ -105,7 +105,24 @@ impl NodeProc {
     }
 
     /// Starts the node and waits until it accepts connections and says it is serving.
+    /// The audit that ran before in this process may still hold the store's lock for a
+    /// moment after the store was dropped (sled's background thread lets go last): a start
+    /// refused for that lock is tried again.
     fn start(&mut self) {
+        let started = Instant::now();
+        while !self.try_start() {
+            assert!(
+                started.elapsed() < DEADLINE,
+                "node {}: store lock never released\n{}",
+                self.county,
+                self.tail()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// false when the node exited because another process held its store's lock.
+    fn try_start(&mut self) -> bool {
         assert!(self.child.is_none(), "{} already running", self.county);
         self.runs += 1;
         let child = Command::new(env!("CARGO_BIN_EXE_bashu"))
@@ -125,6 +142,10 @@ impl NodeProc {
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten())
             {
+                self.child = None;
+                if self.tail().contains("could not acquire lock") {
+                    return false;
+                }
                 panic!(
                     "node {} exited at start with {status}\n{}",
                     self.county,
@@ -136,7 +157,7 @@ impl NodeProc {
                     .unwrap_or_default()
                     .contains(&banner)
             {
-                return;
+                return true;
             }
             assert!(
                 start.elapsed() < DEADLINE,
