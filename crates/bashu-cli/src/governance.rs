@@ -171,6 +171,17 @@ pub(crate) async fn propose(a: ProposeArgs) -> Result<()> {
             bail!("the key must be a 32-byte ed25519 public key in hex (see `bashu keys show`)");
         }
     }
+    if let Decision::AdmitMember {
+        tls_cert_sha256, ..
+    } = &decision
+    {
+        // Without a pin no member lets the new county's node in over TLS.
+        if !hex::decode(tls_cert_sha256).is_ok_and(|b| b.len() == 32) {
+            bail!(
+                "--tls-cert-sha256 must be the SHA-256 (64 hex digits) of the county's TLS certificate (see `bashu keys tls`)"
+            );
+        }
+    }
     let effective_date = match a.effective_date {
         Some(d) => Date::parse(&d).map_err(|e| anyhow!("--effective-date: {e}"))?,
         None => bashu_core::date::date_from_unix_ms(
