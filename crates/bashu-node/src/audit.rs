@@ -272,6 +272,10 @@ fn request_fields(b: &[u8]) -> Vec<(u32, &[u8], Option<u64>)> {
 fn field_name(method: &str, number: u32) -> String {
     let names: &[&str] = match method.rsplit('/').next().unwrap_or_default() {
         "FindCertificate" => &["cert_no", "name", "id_no", "id_type", "reveal_id"],
+        "CheckRecognition" => &["cert_no", "county", "as_of", "author"],
+        "CheckBatch" => &["batch_id", "as_of"],
+        "CheckPromotion" => &["result_id", "county", "as_of"],
+        "EligibleExperts" => &["batch_id", "occupation_code", "level", "as_of"],
         _ => &[],
     };
     usize::try_from(number)

@@ -459,7 +459,7 @@ impl Body for GuardedBody {
 /// `insecure_dev`), the audit trail, and the layer.
 pub(crate) struct Security {
     pub identity: Option<Arc<crate::tls::TlsIdentity>>,
-    pub server_tls: Option<Arc<rustls::ServerConfig>>,
+    pub server_tls: Option<Arc<crate::tls::ServerConfig>>,
     pub audit: Arc<AuditLog>,
     pub gate: Arc<Gate>,
 }

@@ -40,6 +40,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::Connected;
 
+pub use rustls::{ClientConfig, ServerConfig};
+
 /// SHA-256 of a certificate's DER: what the alliance pins.
 pub type CertPin = [u8; 32];
 

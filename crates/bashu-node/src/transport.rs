@@ -31,7 +31,7 @@ impl GrpcPeer {
     pub(crate) async fn connect(
         peer: &PeerConfig,
         timeout: Duration,
-        tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+        tls: Option<std::sync::Arc<crate::tls::ClientConfig>>,
         max_message_bytes: usize,
     ) -> Result<GrpcPeer, TransportError> {
         let channel = crate::tls::connect_channel(&peer.endpoint, tls, Some(timeout))
