@@ -635,3 +635,78 @@ async fn insecure_dev_runs_plaintext_and_still_needs_tokens() {
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_certificate_listed_in_clients_authenticates_without_a_token() {
+    let cert =
+        bashu_node::tls::generate_identity("secretariat-pki", Validity::days_from(now_secs(), 30))
+            .unwrap();
+    let pin = hex::encode(cert.pin);
+    let c = Cluster::start_with(
+        1,
+        Topology::FullMesh,
+        &SecurityOptions::default(),
+        move |cfg| {
+            cfg.clients.push(ClientEntry {
+                name: "secretariat-cert".into(),
+                role: ClientRole::Secretariat,
+                county: None,
+                token_file: None,
+                cert_sha256: Some(pin.clone()),
+            });
+        },
+    )
+    .await;
+    let certs = c.certificates(0, 3, 16);
+    c.import(0, &c.write_csv("a.csv", &certs)).await;
+    let server_pin = hex::decode(c.tls_pin(0)).unwrap().try_into().unwrap();
+    let options = |identity| bashu_node::client::ClientOptions {
+        tls: Some(bashu_node::client::ClientTls {
+            server_pin,
+            identity,
+        }),
+        token: None,
+    };
+    let identity = TlsIdentity::from_pem(&cert.cert_pem, &cert.key_pem).unwrap();
+    let client = NodeClient::connect_with(&c.peer_config(0).endpoint, options(Some(identity)))
+        .await
+        .unwrap();
+    let found = client
+        .query
+        .clone()
+        .find_certificate(pb::FindCertificateRequest {
+            cert_no: certs[0].cert_no.as_str().into(),
+            name: certs[0].name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.into_inner().matches.len(), 1);
+    let err = client
+        .county
+        .clone()
+        .submit_records(submission(&c, 0, 2, 17))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+
+    // The same kind of certificate, not listed: the handshake is refused.
+    let other =
+        bashu_node::tls::generate_identity("x", Validity::days_from(now_secs(), 30)).unwrap();
+    let other = TlsIdentity::from_pem(&other.cert_pem, &other.key_pem).unwrap();
+    let refused =
+        match NodeClient::connect_with(&c.peer_config(0).endpoint, options(Some(other))).await {
+            Err(_) => true,
+            Ok(cl) => cl
+                .query
+                .clone()
+                .find_certificate(pb::FindCertificateRequest {
+                    cert_no: certs[0].cert_no.as_str().into(),
+                    name: certs[0].name.clone(),
+                    ..Default::default()
+                })
+                .await
+                .is_err(),
+        };
+    assert!(refused);
+}
