@@ -25,7 +25,16 @@ async fn probes_answer_and_metrics_show_the_lag_falling_to_zero_after_a_sync() {
 
     let h = web::get(a, "/healthz").await;
     assert_eq!((h.status, h.body.as_str()), (200, "ok\n"));
-    let r = web::get(a, "/readyz").await;
+    // Ready once the node's own log is confirmed with a peer (the start-up sync retries
+    // until the peer is up): wait for it, bounded.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let r = loop {
+        let r = web::get(a, "/readyz").await;
+        if r.status == 200 || std::time::Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(web::get(a, "/nowhere").await.status, 404);
     let post = tokio::task::spawn_blocking(move || http_request(a, "POST", "/metrics", &[], ""))
