@@ -96,6 +96,18 @@ impl Services {
     }
 }
 
+/// The batch `batch_id` as the snapshot holds it, or NOT_FOUND saying so.
+fn held_batch(
+    snap: &dyn bashu_rules::Snapshot,
+    batch_id: &str,
+) -> Result<bashu_core::record::AssessmentBatch, Status> {
+    snap.batch(batch_id.trim()).ok_or_else(|| {
+        Status::not_found(format!(
+            "batch {batch_id} is not held here / 本节点未持有认定批次 {batch_id}"
+        ))
+    })
+}
+
 fn verdict_response(v: &bashu_rules::Verdict) -> pb::VerdictResponse {
     pb::VerdictResponse {
         outcome: serde_json::to_value(v.outcome)
@@ -500,12 +512,7 @@ impl pb::query_server::Query for Services {
         let state = self.state.clone();
         blocking(move || {
             let snap = state.snapshot(as_of)?;
-            let batch = snap.batch(req.batch_id.trim()).ok_or_else(|| {
-                Status::not_found(format!(
-                    "batch {} is not held here / 本节点未持有认定批次 {}",
-                    req.batch_id, req.batch_id
-                ))
-            })?;
+            let batch = held_batch(snap.as_ref(), &req.batch_id)?;
             Ok(verdict_response(&bashu_rules::check_batch(
                 snap.as_ref(),
                 &batch,
@@ -554,12 +561,7 @@ impl pb::query_server::Query for Services {
         let state = self.state.clone();
         blocking(move || {
             let snap = state.snapshot(as_of)?;
-            let batch = snap.batch(req.batch_id.trim()).ok_or_else(|| {
-                Status::not_found(format!(
-                    "batch {} is not held here / 本节点未持有认定批次 {}",
-                    req.batch_id, req.batch_id
-                ))
-            })?;
+            let batch = held_batch(snap.as_ref(), &req.batch_id)?;
             let occupation = if req.occupation_code.trim().is_empty() {
                 batch.occupation_code.clone()
             } else {
