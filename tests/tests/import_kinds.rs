@@ -301,7 +301,7 @@ LX-E-009,外县专家,居民身份证,{other_expert},510521,,ASSESSOR,,,,,,,,\n"
     // Person keys, not ID numbers, in the replicated records.
     let body = |kind: EntryKind, id: &str| {
         let p = theirs.record(kind, &author, id).unwrap().unwrap();
-        Record::decode(kind, &theirs.body(&p.body_hash).unwrap().unwrap()).unwrap()
+        Record::decode(kind, &theirs.body(&p).unwrap().unwrap()).unwrap()
     };
     let Record::Expert(e) = body(EntryKind::Expert, "RC-E-001") else {
         panic!("not an expert")

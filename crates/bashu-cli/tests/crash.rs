@@ -454,7 +454,7 @@ fn lost_and_corrupt(
     let mut lost = 0;
     for no in acked {
         match store.record(EntryKind::Certificate, home, no) {
-            Ok(Some(p)) => match store.body(&p.body_hash) {
+            Ok(Some(p)) => match store.body(&p) {
                 Ok(Some(body)) => match Certificate::decode(&body) {
                     Ok(c) if c.cert_no == *no => {}
                     Ok(c) => corrupt.push(format!("{no}: body is {}", c.cert_no)),

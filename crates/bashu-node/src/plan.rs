@@ -53,7 +53,7 @@ fn decode_all(store: &dyn Store, kind: EntryKind) -> Result<Vec<(CountyCode, Rec
     let mut out = Vec::new();
     for p in store.records_of_kind(kind)? {
         // A redacted body, or one this version cannot read, counts as absent.
-        let Some(body) = store.body(&p.body_hash)? else {
+        let Some(body) = store.body(&p)? else {
             continue;
         };
         if let Ok(r) = Record::decode(kind, &body) {

@@ -437,7 +437,7 @@ fn certificate_match(
     store: &dyn Store,
     pointer: &RecordPointer,
 ) -> Result<Option<(Certificate, pb::CertificateMatch)>, StoreError> {
-    let Some(body) = store.body(&pointer.body_hash)? else {
+    let Some(body) = store.body(pointer)? else {
         return Ok(None); // redacted
     };
     let Ok(cert) = Certificate::decode(&body) else {

@@ -22,6 +22,8 @@ pub(crate) trait Harness: Store + Sized {
     type Guard;
     fn fresh() -> (Self, Self::Guard);
     fn kv(&self) -> &dyn Kv;
+    /// The same keyspace opened again.
+    fn reopen(self, guard: &Self::Guard) -> Result<Self, StoreError>;
 }
 
 impl Harness for MemStore {
@@ -31,6 +33,9 @@ impl Harness for MemStore {
     }
     fn kv(&self) -> &dyn Kv {
         &self.inner.kv
+    }
+    fn reopen(self, _: &()) -> Result<Self, StoreError> {
+        crate::engine::KvStore::open(self.inner.kv).map(|inner| MemStore { inner })
     }
 }
 
@@ -42,6 +47,10 @@ impl Harness for SledStore {
     }
     fn kv(&self) -> &dyn Kv {
         &self.inner.kv
+    }
+    fn reopen(self, dir: &tempfile::TempDir) -> Result<Self, StoreError> {
+        drop(self);
+        SledStore::open(dir.path(), 8 << 20)
     }
 }
 
@@ -180,6 +189,18 @@ fn refused<S: Harness>(s: &S, batch: AppendBatch) -> StoreError {
     err
 }
 
+/// A pointer to version `seq` of a certificate of `author`.
+fn pointer(author: &CountyCode, seq: u64, body_hash: Hash) -> crate::RecordPointer {
+    crate::RecordPointer {
+        kind: EntryKind::Certificate,
+        author: author.clone(),
+        record_id: "c".into(),
+        seq,
+        body_hash,
+        entry_hash: [0; 32],
+    }
+}
+
 fn signed(entries: &[VerifiedEntry]) -> Vec<SignedEntry> {
     entries.iter().map(|e| e.signed().clone()).collect()
 }
@@ -201,11 +222,14 @@ fn empty_store<S: Harness>() {
             .unwrap()
             .is_none()
     );
-    assert!(s.body(&[0; 32]).unwrap().is_none());
+    assert!(s.body(&pointer(&a, 1, [0; 32])).unwrap().is_none());
     assert!(s.certificates_by_number("CQ-1").unwrap().is_empty());
     assert!(s.certificates_by_person(&[1; 32]).unwrap().is_empty());
     assert!(s.home_id_number("CQ-1").unwrap().is_none());
-    assert!(dump(s.kv()).is_empty());
+    // Nothing but the layout marker.
+    let d = dump(s.kv());
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].0, crate::layout::FORMAT_KEY);
 }
 
 fn append_and_read_back<S: Harness>() {
@@ -239,14 +263,11 @@ fn append_and_read_back<S: Harness>() {
     for e in &entries {
         let seq = e.header().seq;
         assert_eq!(s.entry(&log.author, seq).unwrap().as_ref(), Some(e));
-        assert_eq!(
-            s.body(&e.header().body_hash).unwrap().as_deref(),
-            Some(e.body())
-        );
         let p = s
             .record(e.header().kind, &log.author, &e.header().record_id)
             .unwrap()
             .unwrap();
+        assert_eq!(s.body(&p).unwrap().as_deref(), Some(e.body()));
         assert_eq!(
             (p.seq, p.body_hash, p.entry_hash),
             (seq, e.header().body_hash, e.hash())
@@ -501,17 +522,18 @@ fn undecodable_and_redacted_bodies<S: Harness>() {
         .unwrap();
 
     assert_eq!(s.entry(&log.author, 1).unwrap(), Some(garbage.clone()));
-    assert_eq!(
-        s.body(&garbage.header().body_hash).unwrap(),
-        Some(vec![0xff; 3])
-    );
-    assert!(
-        s.record(EntryKind::Certificate, &log.author, "bad")
-            .unwrap()
-            .is_some()
-    );
+    let bad = s
+        .record(EntryKind::Certificate, &log.author, "bad")
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.body(&bad).unwrap(), Some(vec![0xff; 3]));
     assert_eq!(s.entries(&log.author, 2, 1).unwrap(), vec![bare]);
-    assert!(s.body(&full.header().body_hash).unwrap().is_none());
+    let gone = s
+        .record(EntryKind::Certificate, &log.author, "gone")
+        .unwrap()
+        .unwrap();
+    assert_eq!(gone.body_hash, full.header().body_hash);
+    assert!(s.body(&gone).unwrap().is_none());
     assert!(s.certificates_by_number("N-R").unwrap().is_empty());
     assert!(s.certificates_by_person(&[5; 32]).unwrap().is_empty());
     assert_eq!(
@@ -520,30 +542,109 @@ fn undecodable_and_redacted_bodies<S: Harness>() {
     );
 }
 
-fn bodies_deduplicated<S: Harness>() {
+fn logs_are_stored_in_chunks<S: Harness>() {
     let (s, _g) = S::fresh();
     let mut a = Log::new("500153", 1);
     let mut b = Log::new("511083", 2);
-    let body = b"shared occupation catalogue".to_vec();
-    let ea = vec![
-        a.next(EntryKind::Occupation, "o1", body.clone()),
-        a.next(EntryKind::Occupation, "o2", body.clone()),
-    ];
-    s.append(a.batch(ea.clone())).unwrap();
-    let eb = vec![b.next(EntryKind::Occupation, "o1", body.clone())];
+    // One large append, then single entries, then one entry too large to share a chunk.
+    let mut all = Vec::new();
+    let big: Vec<_> = (0..150)
+        .map(|i| a.next(EntryKind::Occupation, &format!("o{i}"), vec![b'x'; 100]))
+        .collect();
+    s.append(a.batch(big.clone())).unwrap();
+    all.extend(big);
+    for i in 0..3 {
+        let e = vec![a.next(EntryKind::Expert, &format!("x{i}"), b"expert".to_vec())];
+        s.append(a.batch(e.clone())).unwrap();
+        all.extend(e);
+    }
+    let huge: Vec<_> = (0..3)
+        .map(|i| {
+            let body = vec![b'y'; crate::layout::CHUNK_BYTES];
+            a.next(EntryKind::Institution, &format!("i{i}"), body)
+        })
+        .collect();
+    s.append(a.batch(huge.clone())).unwrap();
+    all.extend(huge);
+    let eb = vec![b.next(EntryKind::Occupation, "o1", b"other".to_vec())];
     s.append(b.batch(eb.clone())).unwrap();
 
     let d = dump(s.kv());
-    assert_eq!(count_prefix(&d, b"b/"), 1);
-    assert_eq!(count_prefix(&d, b"e/"), 3);
-    // Entries are stored without their body: no entry value contains it.
-    assert!(
-        d.iter()
-            .filter(|(k, _)| k.starts_with(b"e/"))
-            .all(|(_, v)| !v.windows(body.len()).any(|w| w == body.as_slice()))
+    // 150 small entries in full chunks; then 3 single appends; then one chunk per
+    // entry of at least a chunk's bytes.
+    let chunks_of_a = count_prefix(&d, b"e/500153");
+    assert_eq!(
+        chunks_of_a,
+        150usize.div_ceil(crate::layout::CHUNK_ENTRIES) + 3 + 3
     );
-    assert_eq!(s.entries(&a.author, 1, 9).unwrap(), signed(&ea));
+    assert_eq!(count_prefix(&d, b"e/511083"), 1);
+    // Every position reads back, from any start and any length.
+    let n = all.len() as u64;
+    for from in [
+        1, 2, 15, 16, 17, 63, 64, 65, 128, 129, 150, 151, 153, 154, 156,
+    ] {
+        for max in [1, 7, 64, 200] {
+            let want: Vec<_> = all
+                .iter()
+                .skip(from as usize - 1)
+                .take(max)
+                .map(|e| e.signed().clone())
+                .collect();
+            assert_eq!(
+                s.entries(&a.author, from, max).unwrap(),
+                want,
+                "{from} {max}"
+            );
+        }
+    }
+    assert!(s.entries(&a.author, n + 1, 5).unwrap().is_empty());
+    for e in &all {
+        assert_eq!(
+            s.entry(&a.author, e.header().seq).unwrap().as_ref(),
+            Some(e)
+        );
+    }
+    assert!(s.entry(&a.author, 0).unwrap().is_none());
+    assert!(s.entry(&a.author, n + 1).unwrap().is_none());
     assert_eq!(s.entries(&b.author, 1, 9).unwrap(), signed(&eb));
+    assert_eq!(
+        s.log_state(&a.author).unwrap().frontier.root(),
+        root_of(&a.hashes)
+    );
+}
+
+fn other_layouts_are_refused<S: Harness>() {
+    let (s, g) = S::fresh();
+    let mut log = Log::new("500153", 1);
+    let e = vec![log.next(EntryKind::Expert, "x", b"1".to_vec())];
+    s.append(log.batch(e.clone())).unwrap();
+    // Opened again: the same layout, the same data.
+    let s = s.reopen(&g).unwrap();
+    assert_eq!(s.entries(&log.author, 1, 9).unwrap(), signed(&e));
+    // A newer layout is refused, naming both versions.
+    s.kv()
+        .write_batch(vec![(
+            crate::layout::FORMAT_KEY.to_vec(),
+            Some(crate::layout::versioned(&9u32.to_be_bytes())),
+        )])
+        .unwrap();
+    match s.reopen(&g) {
+        Err(StoreError::Format { found: 9, expected }) => {
+            assert_eq!(expected, crate::layout::FORMAT);
+        }
+        other => panic!("{:?}", other.map(drop)),
+    }
+    // Data without a layout marker (the first layout) is refused too.
+    let (s, g) = S::fresh();
+    s.kv()
+        .write_batch(vec![
+            (crate::layout::FORMAT_KEY.to_vec(), None),
+            (b"b/old-body".to_vec(), Some(vec![1, 2])),
+        ])
+        .unwrap();
+    let err = s.reopen(&g).map(drop).unwrap_err();
+    assert!(matches!(err, StoreError::Format { found: 1, .. }), "{err}");
+    assert!(err.to_string().contains("存储格式"), "{err}");
 }
 
 fn home_id_numbers<S: Harness>() {
@@ -618,11 +719,15 @@ fn unknown_version_is_corrupt<S: Harness>() {
     is_corrupt(s.append(log.batch(Vec::new())).map(drop));
     bump(b"c/");
     is_corrupt(s.checkpoint(&log.author).map(drop));
+    let p = s
+        .record(EntryKind::Certificate, &log.author, "c1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.body_hash, body_hash);
     bump(b"e/");
     is_corrupt(s.entries(&log.author, 1, 1).map(drop));
     is_corrupt(s.entry(&log.author, 1).map(drop));
-    bump(b"b/");
-    is_corrupt(s.body(&body_hash).map(drop));
+    is_corrupt(s.body(&p).map(drop));
     bump(b"r/");
     is_corrupt(
         s.record(EntryKind::Certificate, &log.author, "c1")
@@ -653,7 +758,8 @@ suite!(
     checkpoint_alone,
     supersede,
     undecodable_and_redacted_bodies,
-    bodies_deduplicated,
+    logs_are_stored_in_chunks,
+    other_layouts_are_refused,
     home_id_numbers,
     authors_listed,
     unknown_version_is_corrupt,

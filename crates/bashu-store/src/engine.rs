@@ -1,7 +1,7 @@
 //! The one implementation of the log invariants, materialised state and indexes, over
 //! any [`Kv`]. Both public stores are this type with a different engine.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, PoisonError};
 
 use bashu_core::CountyCode;
@@ -23,11 +23,40 @@ pub(crate) struct KvStore<K> {
 }
 
 impl<K: Kv + 'static> KvStore<K> {
-    pub(crate) fn new(kv: K) -> KvStore<K> {
-        KvStore {
+    /// The store over `kv`: an empty keyspace is given the current layout; one written
+    /// with another layout is refused.
+    pub(crate) fn open(kv: K) -> Result<KvStore<K>> {
+        match kv.get(layout::FORMAT_KEY)? {
+            Some(v) => {
+                let p = payload(layout::FORMAT_KEY, &v)?;
+                let found = <[u8; 4]>::try_from(p)
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| corrupt(layout::FORMAT_KEY, "format is not a u32"))?;
+                if found != layout::FORMAT {
+                    return Err(StoreError::Format {
+                        found,
+                        expected: layout::FORMAT,
+                    });
+                }
+            }
+            None if kv.scan(&[], &[u8::MAX], 1)?.is_empty() => {
+                kv.write_batch(vec![(
+                    layout::FORMAT_KEY.to_vec(),
+                    Some(versioned(&layout::FORMAT.to_be_bytes())),
+                )])?;
+            }
+            // Data without a format key: the first layout, which kept bodies apart.
+            None => {
+                return Err(StoreError::Format {
+                    found: 1,
+                    expected: layout::FORMAT,
+                });
+            }
+        }
+        Ok(KvStore {
             kv,
             writer: Mutex::new(()),
-        }
+        })
     }
 
     /// The payload of the value under `key`, its version checked.
@@ -36,22 +65,6 @@ impl<K: Kv + 'static> KvStore<K> {
             None => Ok(None),
             Some(v) => Ok(Some(payload(key, &v)?.to_vec())),
         }
-    }
-
-    /// Reads a stored entry (without body) back into a verified entry with no body.
-    fn bare_entry(key: &[u8], value: &[u8]) -> Result<VerifiedEntry> {
-        let signed =
-            SignedEntry::decode(payload(key, value)?).map_err(|e| corrupt(key, e.to_string()))?;
-        VerifiedEntry::from_trusted_storage(signed).map_err(|e| corrupt(key, e.to_string()))
-    }
-
-    /// The entry with its body joined back in (empty when the body was redacted).
-    fn joined(&self, key: &[u8], value: &[u8]) -> Result<SignedEntry> {
-        let bare = Self::bare_entry(key, value)?;
-        let body = self.body(&bare.header().body_hash)?;
-        let mut signed = bare.into_signed();
-        signed.body = body.unwrap_or_default();
-        Ok(signed)
     }
 
     /// The latest version of a certificate record, if its body is held and satisfies `keep`.
@@ -64,7 +77,7 @@ impl<K: Kv + 'static> KvStore<K> {
         let Some(pointer) = self.record(EntryKind::Certificate, author, record_id)? else {
             return Ok(None);
         };
-        let Some(body) = self.body(&pointer.body_hash)? else {
+        let Some(body) = self.body(&pointer)? else {
             return Ok(None);
         };
         Ok(match Certificate::decode(&body) {
@@ -128,10 +141,41 @@ impl<K: Kv + 'static> KvStore<K> {
     }
 }
 
+/// The entry at `seq` of `author`'s log as stored, body included (empty if redacted).
+fn signed_at<K: Kv + ?Sized>(kv: &K, author: &CountyCode, seq: u64) -> Result<Option<SignedEntry>> {
+    if seq == 0 {
+        return Ok(None);
+    }
+    let lower = layout::chunk_key(author, 0);
+    let Some((key, value)) = kv.last_at_or_before(&lower, &layout::chunk_key(author, seq))? else {
+        return Ok(None);
+    };
+    let first = layout::chunk_first_seq(&key)?;
+    let entries = layout::chunk_entries(&key, &value)?;
+    let Some(bytes) = usize::try_from(seq - first)
+        .ok()
+        .and_then(|i| entries.get(i))
+    else {
+        return Ok(None);
+    };
+    SignedEntry::decode(bytes)
+        .map(Some)
+        .map_err(|e| corrupt(&key, e.to_string()))
+}
+
+/// The body of the version `pointer` names, if it is held (a redacted body is not).
+fn body_of<K: Kv + ?Sized>(kv: &K, pointer: &RecordPointer) -> Result<Option<Vec<u8>>> {
+    Ok(signed_at(kv, &pointer.author, pointer.seq)?
+        .filter(|e| body_hash(&e.body) == pointer.body_hash)
+        .map(|e| e.body))
+}
+
 /// The writes of one append, readable before they are applied.
 struct Pending<'a, K> {
     kv: &'a K,
     ops: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Bodies of the entries of this append, by seq (not yet in `kv`).
+    fresh: HashMap<u64, &'a [u8]>,
 }
 
 impl<'a, K: Kv> Pending<'a, K> {
@@ -139,6 +183,7 @@ impl<'a, K: Kv> Pending<'a, K> {
         Pending {
             kv,
             ops: BTreeMap::new(),
+            fresh: HashMap::new(),
         }
     }
 
@@ -162,13 +207,23 @@ impl<'a, K: Kv> Pending<'a, K> {
         self.ops.into_iter().collect()
     }
 
-    /// The body of `hash` as it will be after this batch (absent when never held or redacted).
-    fn body(&self, hash: &Hash) -> Result<Option<Vec<u8>>> {
-        let key = layout::body_key(hash);
-        match self.get(&key)? {
-            None => Ok(None),
-            Some(v) => Ok(Some(payload(&key, &v)?.to_vec())),
+    /// The body of a version of `author`'s record, this append's entries included
+    /// (absent when redacted).
+    fn body(&self, author: &CountyCode, version: &Latest) -> Result<Option<Vec<u8>>> {
+        if let Some(body) = self.fresh.get(&version.seq) {
+            return Ok((body_hash(body) == version.body_hash).then(|| body.to_vec()));
         }
+        body_of(
+            self.kv,
+            &RecordPointer {
+                kind: EntryKind::Certificate,
+                author: author.clone(),
+                record_id: String::new(),
+                seq: version.seq,
+                body_hash: version.body_hash,
+                entry_hash: version.entry_hash,
+            },
+        )
     }
 
     /// Index rows of a certificate version: added for the new one, removed for the old.
@@ -191,26 +246,11 @@ impl<'a, K: Kv> Pending<'a, K> {
         }
     }
 
-    /// Stores one entry, its body and the materialised state it changes.
-    fn entry(&mut self, author: &CountyCode, e: &VerifiedEntry) -> Result<()> {
+    /// The materialised state one entry changes (the entry itself goes into a chunk).
+    fn entry(&mut self, author: &CountyCode, e: &'a VerifiedEntry) -> Result<()> {
         let h = e.header();
-        let stored = SignedEntry {
-            entry: e.signed().entry.clone(),
-            signature: e.signed().signature.clone(),
-            body: Vec::new(),
-        };
-        self.put(
-            layout::entry_key(author, h.seq),
-            versioned(&stored.encode()),
-        );
-
         // A verified entry carries its body unless it was redacted before it reached us.
         let body_held = body_hash(e.body()) == h.body_hash;
-        // Bodies are keyed by their hash, so writing one again writes the same bytes: no
-        // read is needed to deduplicate.
-        if body_held {
-            self.put(layout::body_key(&h.body_hash), versioned(e.body()));
-        }
 
         let record_key = layout::record_key(h.kind, author, &h.record_id);
         let previous = match self.get(&record_key)? {
@@ -226,7 +266,7 @@ impl<'a, K: Kv> Pending<'a, K> {
 
         if h.kind == EntryKind::Certificate {
             if let Some(previous) = previous {
-                if let Some(old) = self.body(&previous.body_hash)? {
+                if let Some(old) = self.body(author, &previous)? {
                     if let Ok(old) = Certificate::decode(&old) {
                         self.index(author, &h.record_id, &old, false);
                     }
@@ -238,7 +278,35 @@ impl<'a, K: Kv> Pending<'a, K> {
                 }
             }
         }
+        self.fresh.insert(h.seq, e.body());
         Ok(())
+    }
+
+    /// The entries of this append as chunk values of at most [`layout::CHUNK_ENTRIES`]
+    /// entries and about [`layout::CHUNK_BYTES`] bytes each.
+    fn chunks(&mut self, author: &CountyCode, entries: &[VerifiedEntry]) {
+        let mut rest = entries;
+        while let Some(first) = rest.first() {
+            let mut bytes = 0;
+            let mut n = 0;
+            let encoded: Vec<Vec<u8>> = rest
+                .iter()
+                .take(layout::CHUNK_ENTRIES)
+                .take_while(|e| {
+                    let fits = n == 0 || bytes < layout::CHUNK_BYTES;
+                    let s = e.signed();
+                    bytes += s.entry.len() + s.signature.len() + s.body.len();
+                    n += 1;
+                    fits
+                })
+                .map(|e| e.signed().encode())
+                .collect();
+            self.put(
+                layout::chunk_key(author, first.header().seq),
+                layout::encode_chunk(encoded.iter().map(Vec::as_slice)),
+            );
+            rest = &rest[encoded.len()..];
+        }
     }
 }
 
@@ -282,24 +350,48 @@ impl<K: Kv + 'static> Store for KvStore<K> {
         if max == 0 {
             return Ok(Vec::new());
         }
-        let start = layout::entry_key(author, from_seq);
+        let from = from_seq.max(1);
+        let lower = layout::chunk_key(author, 0);
         let end = layout::prefix_end(&layout::entry_prefix(author));
-        self.kv
-            .scan(&start, &end, max)?
-            .iter()
-            .map(|(k, v)| self.joined(k, v))
-            .collect()
+        // Start at the chunk that holds `from`.
+        let mut next = match self
+            .kv
+            .last_at_or_before(&lower, &layout::chunk_key(author, from))?
+        {
+            Some((key, _)) => key,
+            None => lower,
+        };
+        let mut out = Vec::new();
+        while out.len() < max {
+            let chunks = self.kv.scan(&next, &end, 8)?;
+            let Some((last, _)) = chunks.last() else {
+                break;
+            };
+            // The smallest key after the last chunk read.
+            next = [last.as_slice(), &[0]].concat();
+            for (key, value) in &chunks {
+                let first = layout::chunk_first_seq(key)?;
+                for (seq, bytes) in (first..).zip(layout::chunk_entries(key, value)?) {
+                    if seq < from {
+                        continue;
+                    }
+                    if out.len() == max {
+                        return Ok(out);
+                    }
+                    out.push(SignedEntry::decode(bytes).map_err(|e| corrupt(key, e.to_string()))?);
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn entry(&self, author: &CountyCode, seq: u64) -> Result<Option<VerifiedEntry>> {
-        let key = layout::entry_key(author, seq);
-        let Some(value) = self.kv.get(&key)? else {
+        let Some(signed) = signed_at(&self.kv, author, seq)? else {
             return Ok(None);
         };
-        let signed = self.joined(&key, &value)?;
         VerifiedEntry::from_trusted_storage(signed)
             .map(Some)
-            .map_err(|e| corrupt(&key, e.to_string()))
+            .map_err(|e| corrupt(&layout::chunk_key(author, seq), e.to_string()))
     }
 
     fn append(&self, batch: AppendBatch) -> Result<LogState> {
@@ -328,6 +420,7 @@ impl<K: Kv + 'static> Store for KvStore<K> {
             state.frontier.push(e.hash());
             state.size = state.frontier.size();
         }
+        w.chunks(author, &batch.entries);
         if !batch.entries.is_empty() {
             w.put(
                 layout::head_key(author),
@@ -396,8 +489,8 @@ impl<K: Kv + 'static> Store for KvStore<K> {
         }))
     }
 
-    fn body(&self, hash: &Hash) -> Result<Option<Vec<u8>>> {
-        self.get(&layout::body_key(hash))
+    fn body(&self, pointer: &RecordPointer) -> Result<Option<Vec<u8>>> {
+        body_of(&self.kv, pointer)
     }
 
     fn certificates_by_number(&self, cert_no: &str) -> Result<Vec<RecordPointer>> {

@@ -21,6 +21,8 @@ pub(crate) trait Kv: Send + Sync {
         end_exclusive: &[u8],
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>>;
+    /// The pair with the greatest key in `lower..=key`, if any.
+    fn last_at_or_before(&self, lower: &[u8], key: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>>;
     /// Applies every op or none, and returns only once they are durable. Later ops on the
     /// same key win.
     fn write_batch(&self, ops: Vec<Op>) -> Result<()>;
@@ -32,8 +34,14 @@ fn engine(e: impl std::fmt::Display) -> StoreError {
 
 /// sled: a single tree (the default one), so that one `apply_batch` is atomic across
 /// every key of the layout, followed by a flush before the write is acknowledged.
+///
+/// After a write fails (disk full, IO error) sled's in-memory state may hold what never
+/// reached the disk, and its own error reporting afterwards is not reliable: every later
+/// write is refused with the first error, until the store is opened again (which
+/// recovers from what is on disk).
 pub(crate) struct SledKv {
     db: sled::Db,
+    failed: Mutex<Option<String>>,
 }
 
 impl SledKv {
@@ -47,7 +55,10 @@ impl SledKv {
             .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(engine)?;
-        Ok(SledKv { db })
+        Ok(SledKv {
+            db,
+            failed: Mutex::new(None),
+        })
     }
 
     pub(crate) fn size_on_disk(&self) -> Result<u64> {
@@ -76,7 +87,28 @@ impl Kv for SledKv {
             .collect()
     }
 
+    fn last_at_or_before(&self, lower: &[u8], key: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        if lower > key {
+            return Ok(None);
+        }
+        self.db
+            .range(lower..=key)
+            .next_back()
+            .transpose()
+            .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())))
+            .map_err(engine)
+    }
+
     fn write_batch(&self, ops: Vec<Op>) -> Result<()> {
+        let mut failed = self
+            .failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(first) = failed.as_ref() {
+            return Err(engine(format!(
+                "{first} (an earlier write failed; the store takes writes again once the node is restarted)"
+            )));
+        }
         let mut batch = sled::Batch::default();
         for (k, v) in ops {
             match v {
@@ -84,9 +116,15 @@ impl Kv for SledKv {
                 None => batch.remove(k),
             }
         }
-        self.db.apply_batch(batch).map_err(engine)?;
-        self.db.flush().map_err(engine)?;
-        Ok(())
+        let written = self
+            .db
+            .apply_batch(batch)
+            .and_then(|()| self.db.flush().map(drop));
+        written.map_err(|e| {
+            let e = e.to_string();
+            *failed = Some(e.clone());
+            engine(e)
+        })
     }
 }
 
@@ -125,6 +163,17 @@ impl Kv for MemKv {
             .take(limit)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect())
+    }
+
+    fn last_at_or_before(&self, lower: &[u8], key: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        if lower > key {
+            return Ok(None);
+        }
+        Ok(self
+            .map()?
+            .range(lower.to_vec()..=key.to_vec())
+            .next_back()
+            .map(|(k, v)| (k.clone(), v.clone())))
     }
 
     fn write_batch(&self, ops: Vec<Op>) -> Result<()> {

@@ -2,8 +2,8 @@
 //!
 //! | key | value (after the version byte) |
 //! |---|---|
-//! | `e/` author seq(u64 BE) | protobuf `SignedEntry` without its body |
-//! | `b/` body_hash | body bytes (deduplicated; absent once redacted) |
+//! | `m/format` | the layout version of the whole keyspace ([`FORMAT`]) |
+//! | `e/` author first_seq(u64 BE) | a chunk: consecutive entries from `first_seq` on, each `len(u32 BE) ‖ SignedEntry` with its body |
 //! | `h/` author | `Frontier::encode()` (the log state) |
 //! | `c/` author | `VerifiedCheckpoint::encode()` |
 //! | `r/` kind author record_id | seq(8) ‖ body_hash ‖ entry_hash (latest version) |
@@ -16,6 +16,11 @@
 //! Authors are six ASCII digits, so a fixed width. Every value starts with
 //! [`VERSION`]; a value with another first byte is reported as corrupt, never guessed at.
 //! Index rows may be stale (a superseded version); readers check them against `r/`.
+//!
+//! A log is stored in chunks of up to [`CHUNK_ENTRIES`] entries, so an append of many
+//! entries costs a few engine writes rather than one per entry; the entry at `seq` is in
+//! the chunk with the greatest `first_seq ≤ seq`. A record's body is read from the entry
+//! its `r/` pointer names.
 
 use bashu_core::CountyCode;
 use bashu_core::entry::EntryKind;
@@ -26,8 +31,17 @@ use crate::{Result, StoreError};
 /// The version of every persisted value encoding.
 pub(crate) const VERSION: u8 = 1;
 
+/// The layout of the keyspace as a whole, kept under [`FORMAT_KEY`]. A store written with
+/// another layout is refused at open rather than misread.
+pub(crate) const FORMAT: u32 = 2;
+pub(crate) const FORMAT_KEY: &[u8] = b"m/format";
+
+/// At most this many entries share one chunk value.
+pub(crate) const CHUNK_ENTRIES: usize = 16;
+/// A chunk is closed once its entries reach this many bytes.
+pub(crate) const CHUNK_BYTES: usize = 6 * 1024;
+
 const ENTRY: &[u8] = b"e/";
-const BODY: &[u8] = b"b/";
 pub(crate) const HEAD: &[u8] = b"h/";
 pub(crate) const CHECKPOINT: &[u8] = b"c/";
 const RECORD: &[u8] = b"r/";
@@ -58,12 +72,46 @@ pub(crate) fn entry_prefix(a: &CountyCode) -> Vec<u8> {
     key(&[ENTRY, author(a)])
 }
 
-pub(crate) fn entry_key(a: &CountyCode, seq: u64) -> Vec<u8> {
-    key(&[ENTRY, author(a), &seq.to_be_bytes()])
+/// The key of the chunk whose first entry has `first_seq`.
+pub(crate) fn chunk_key(a: &CountyCode, first_seq: u64) -> Vec<u8> {
+    key(&[ENTRY, author(a), &first_seq.to_be_bytes()])
 }
 
-pub(crate) fn body_key(hash: &Hash) -> Vec<u8> {
-    key(&[BODY, hash])
+/// The first seq of the chunk under `key`.
+pub(crate) fn chunk_first_seq(key: &[u8]) -> Result<u64> {
+    key.get(ENTRY.len() + AUTHOR_LEN..)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| corrupt(key, "chunk key is not e/ author first_seq"))
+}
+
+/// A chunk value: `VERSION ‖ n × (len(u32 BE) ‖ entry bytes)`.
+pub(crate) fn encode_chunk<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut v = vec![VERSION];
+    for e in entries {
+        let len = u32::try_from(e.len()).unwrap_or(u32::MAX);
+        v.extend_from_slice(&len.to_be_bytes());
+        v.extend_from_slice(e);
+    }
+    v
+}
+
+/// The entries of a chunk value, in order (each still to be decoded).
+pub(crate) fn chunk_entries<'a>(key: &[u8], value: &'a [u8]) -> Result<Vec<&'a [u8]>> {
+    let mut rest = payload(key, value)?;
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let torn = || corrupt(key, "chunk is not a sequence of len ‖ entry");
+        let (len, tail) = rest.split_first_chunk::<4>().ok_or_else(torn)?;
+        let len = u32::from_be_bytes(*len) as usize;
+        let (entry, tail) = tail.split_at_checked(len).ok_or_else(torn)?;
+        out.push(entry);
+        rest = tail;
+    }
+    if out.is_empty() {
+        return Err(corrupt(key, "empty chunk"));
+    }
+    Ok(out)
 }
 
 pub(crate) fn head_key(a: &CountyCode) -> Vec<u8> {
@@ -329,6 +377,23 @@ mod tests {
         assert_eq!(prefix_end(b"e/"), b"e0".to_vec());
         assert_eq!(prefix_end(&[b'a', 0xff]), vec![b'b']);
         assert_eq!(prefix_end(&[b'i', 0x00]), vec![b'i', 0x01]);
+    }
+
+    #[test]
+    fn chunks_round_trip_and_torn_chunks_are_corrupt() {
+        let a = CountyCode::parse("500153").unwrap();
+        let key = chunk_key(&a, 65);
+        assert_eq!(chunk_first_seq(&key).unwrap(), 65);
+        assert!(chunk_first_seq(b"e/500153").is_err());
+        let v = encode_chunk([&b"one"[..], b"", b"three"]);
+        assert_eq!(
+            chunk_entries(&key, &v).unwrap(),
+            vec![&b"one"[..], b"", b"three"]
+        );
+        let mut torn = v.clone();
+        torn.pop();
+        assert!(chunk_entries(&key, &torn).is_err());
+        assert!(chunk_entries(&key, &[VERSION]).is_err());
     }
 
     #[test]

@@ -50,6 +50,13 @@ pub enum StoreError {
         size: u64,
         reason: String,
     },
+    /// The directory holds a store of another layout than this build reads.
+    #[error(
+        "the store was written with layout {found}; this build reads layout {expected}: \
+         run the build that wrote it, or restore a backup made by this build / \
+         存储格式版本 {found} 与本程序读取的版本 {expected} 不符"
+    )]
+    Format { found: u32, expected: u32 },
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
 }
@@ -123,8 +130,9 @@ pub trait Store: Send + Sync + 'static {
         author: &CountyCode,
         record_id: &str,
     ) -> Result<Option<RecordPointer>>;
-    /// A body by its hash.
-    fn body(&self, hash: &Hash) -> Result<Option<Vec<u8>>>;
+    /// The body of the record version `pointer` names (`None` when it is not held, e.g.
+    /// redacted before it reached this node).
+    fn body(&self, pointer: &RecordPointer) -> Result<Option<Vec<u8>>>;
     /// Latest certificate records (any author) with this certificate number.
     fn certificates_by_number(&self, cert_no: &str) -> Result<Vec<RecordPointer>>;
     /// Latest certificate records (any author) whose latest version has this person key.

@@ -38,7 +38,7 @@ pub struct StoreSnapshot {
 fn records(store: &dyn Store, kind: EntryKind) -> Result<Vec<(RecordPointer, Record)>> {
     let mut out = Vec::new();
     for p in store.records_of_kind(kind)? {
-        let Some(body) = store.body(&p.body_hash)? else {
+        let Some(body) = store.body(&p)? else {
             continue; // redacted
         };
         if let Ok(r) = Record::decode(kind, &body) {
@@ -152,7 +152,7 @@ impl StoreSnapshot {
         let mut out: Vec<CertificateRef> = pointers
             .into_iter()
             .filter_map(|p| {
-                let body = self.store.body(&p.body_hash).ok()??;
+                let body = self.store.body(&p).ok()??;
                 let certificate = Certificate::decode(&body).ok()?;
                 Some(CertificateRef {
                     author: p.author,

@@ -22,7 +22,7 @@ impl SledStore {
     /// `cache_capacity_bytes`.
     pub fn open(path: &Path, cache_capacity_bytes: u64) -> Result<SledStore> {
         Ok(SledStore {
-            inner: KvStore::new(SledKv::open(path, cache_capacity_bytes)?),
+            inner: KvStore::open(SledKv::open(path, cache_capacity_bytes)?)?,
         })
     }
 
@@ -40,7 +40,8 @@ pub struct MemStore {
 impl MemStore {
     pub fn new() -> MemStore {
         MemStore {
-            inner: KvStore::new(MemKv::default()),
+            inner: KvStore::open(MemKv::default())
+                .unwrap_or_else(|_| unreachable!("an empty map has no layout to refuse")),
         }
     }
 }
@@ -85,8 +86,8 @@ macro_rules! delegate_store {
             ) -> Result<Option<RecordPointer>> {
                 self.inner.record(kind, author, record_id)
             }
-            fn body(&self, hash: &Hash) -> Result<Option<Vec<u8>>> {
-                self.inner.body(hash)
+            fn body(&self, pointer: &RecordPointer) -> Result<Option<Vec<u8>>> {
+                self.inner.body(pointer)
             }
             fn certificates_by_number(&self, cert_no: &str) -> Result<Vec<RecordPointer>> {
                 self.inner.certificates_by_number(cert_no)

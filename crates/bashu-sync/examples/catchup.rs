@@ -117,6 +117,28 @@ async fn main() {
         5000.0 / t.elapsed().as_secs_f64()
     );
     let t = Instant::now();
+    for (i, chunk) in entries[..20_000.min(n)].chunks(32).enumerate() {
+        verify_chunk(
+            &ca,
+            1 + (i * 32) as u64,
+            chunk.to_vec(),
+            trust_b.current().as_ref(),
+        )
+        .unwrap();
+    }
+    println!(
+        "verify + R16 check, one thread: {:.0} entries/s",
+        20_000.min(n) as f64 / t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    for _ in 0..20_000 {
+        bashu_sync::privacy::check_body(EntryKind::Certificate, &one.body).unwrap();
+    }
+    println!(
+        "R16 check alone, one thread: {:.0}/s",
+        20_000.0 / t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
     for (i, chunk) in entries.chunks(1024).enumerate() {
         verify_chunk(
             &ca,

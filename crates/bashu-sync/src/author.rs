@@ -12,6 +12,7 @@ use bashu_core::keys::SigningKey;
 use bashu_core::merkle::Hash;
 use bashu_store::{AppendBatch, HomeRecord, Store, StoreError};
 
+use crate::par::in_parts;
 use crate::trust::Trust;
 
 /// Why this node may not append now.
@@ -132,7 +133,7 @@ impl LocalAuthor {
         let state = self.store.log_state(&self.county)?;
         let mut frontier = state.frontier;
         let mut seen: HashMap<(EntryKind, String), Hash> = HashMap::new();
-        let mut entries = Vec::new();
+        let mut drafts = Vec::new();
         let mut home = Vec::new();
         let mut outcome = SubmitOutcome::default();
         for rec in records {
@@ -150,22 +151,29 @@ impl LocalAuthor {
                 continue;
             }
             seen.insert(key, hash);
-            let entry = sign_entry(
-                &self.key,
-                EntryDraft {
-                    alliance_id: self.alliance_id.clone(),
-                    author: self.county.clone(),
-                    seq: frontier.size() + 1,
-                    authored_at_ms: now_ms,
-                    kind: rec.kind,
-                    record_id: rec.record_id,
-                    body: rec.body,
-                },
-            );
-            frontier.push(entry.hash());
-            entries.push(entry);
+            drafts.push(EntryDraft {
+                alliance_id: self.alliance_id.clone(),
+                author: self.county.clone(),
+                seq: state.size + 1 + drafts.len() as u64,
+                authored_at_ms: now_ms,
+                kind: rec.kind,
+                record_id: rec.record_id,
+                body: rec.body,
+            });
             home.extend(rec.home);
             outcome.created += 1;
+        }
+        // Signing is spread over the cores; positions were fixed above.
+        let entries: Vec<_> = in_parts(drafts, |_, part| {
+            part.into_iter()
+                .map(|d| sign_entry(&self.key, d))
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+        for e in &entries {
+            frontier.push(e.hash());
         }
         outcome.log_size = frontier.size();
         if entries.is_empty() {

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use bashu_core::CountyCode;
 use bashu_core::entry::{
-    Checkpoint, EntryKind, ProtocolError, SignedEntry, VerifiedCheckpoint, verify_checkpoint,
+    Checkpoint, EntryKind, ProtocolError, SignedEntry, VerifiedCheckpoint, VerifiedEntry,
+    verify_checkpoint,
 };
 use bashu_core::governance::{Cosignature, EquivocationProof, cosign};
 use bashu_core::keys::{KeyId, Signature, SigningKey};
@@ -353,87 +354,83 @@ async fn pull_author<T: Transport>(
         size: local.size,
         ..AuthorProgress::default()
     };
+    // Verification runs ahead of the store: while chunk n is written, chunk n + 1 is
+    // received and verified. `frontier` and `verified_size` describe what was verified;
+    // `progress` what was committed.
     let mut frontier = local.frontier;
-    while progress.size < cp.size {
-        let Some(chunk) = chunks.next_chunk().await? else {
+    let mut verified_size = local.size;
+    let mut commit: Option<Commit> = None;
+    while verified_size < cp.size {
+        // What is in flight lands before any error is returned.
+        let next = match chunks.next_chunk().await {
+            Ok(next) => next,
+            Err(e) => {
+                finish(&mut commit, &mut progress, ctx).await?;
+                return Err(e.into());
+            }
+        };
+        let Some(chunk) = next else {
+            finish(&mut commit, &mut progress, ctx).await?;
             return Err(SyncError::Incomplete {
                 author: author.to_string(),
                 reached: progress.size,
                 size: cp.size,
             });
         };
-        if chunk.is_empty() || progress.size + chunk.len() as u64 > cp.size {
+        if chunk.is_empty() || verified_size + chunk.len() as u64 > cp.size {
+            finish(&mut commit, &mut progress, ctx).await?;
             return Err(SyncError::OutOfRange {
                 author: author.to_string(),
-                expected: progress.size + 1,
+                expected: verified_size + 1,
                 len: chunk.len(),
             });
         }
         let mut pending = chunk;
         let mut retried = false;
         while !pending.is_empty() {
-            let first = progress.size + 1;
-            let bytes: u64 = pending
-                .iter()
-                .map(|e| (e.entry.len() + e.signature.len() + e.body.len()) as u64)
-                .sum();
-            let (store2, state, author2) = (store.clone(), ctx.trust.current(), author.clone());
+            // Governance entries change which keys verify what follows: they take effect
+            // before anything after them is verified.
+            if commit.as_ref().is_some_and(|c| c.governance) {
+                finish(&mut commit, &mut progress, ctx).await?;
+            }
+            let first = verified_size + 1;
+            let (state, author2) = (ctx.trust.current(), author.clone());
             let f = frontier.clone();
-            let (f, partial_bytes, n, governance, refused) = blocking(move || {
+            let checked = blocking(move || {
                 let PartialChunk { verified, refused } =
                     verify_prefix(&author2, first, pending, state.as_ref());
-                let before = f;
-                let mut f = before.clone();
+                let mut f = f;
                 for e in &verified {
                     f.push(e.hash());
                 }
-                let n = verified.len() as u64;
-                let kept: u64 = verified
-                    .iter()
-                    .map(|e| {
-                        let s = e.signed();
-                        (s.entry.len() + s.signature.len() + s.body.len()) as u64
-                    })
-                    .sum();
-                let governance = verified.iter().any(|e| {
-                    matches!(
-                        e.header().kind,
-                        EntryKind::DecisionProposal | EntryKind::DecisionApproval
-                    )
-                });
-                // A chunk is taken whole, or — when governance entries in its verified
-                // prefix may make the rest valid — that prefix alone.
-                if n > 0 && (refused.is_none() || governance) {
-                    store2.append(AppendBatch {
-                        author: author2,
-                        entries: verified,
-                        checkpoint: None,
-                        home: Vec::new(),
-                    })?;
-                }
-                if refused.is_some() && !governance {
-                    return Ok((before, 0, 0, false, refused));
-                }
-                Ok((f, kept, n, governance, refused))
+                Ok((verified, refused, f))
             })
             .await?;
-            let _ = bytes;
-            frontier = f;
-            progress.size += n;
-            progress.entries += n;
-            progress.bytes += partial_bytes;
-            if governance {
-                let (s, t) = (store.clone(), ctx.trust.clone());
-                blocking(move || Ok(t.refresh(s.as_ref())?)).await?;
+            let (entries, refused, f) = checked;
+            let governance = entries.iter().any(|e| {
+                matches!(
+                    e.header().kind,
+                    EntryKind::DecisionProposal | EntryKind::DecisionApproval
+                )
+            });
+            // A chunk is taken whole, or — when governance entries in its verified prefix
+            // may make the rest valid — that prefix alone.
+            let take = !entries.is_empty() && (refused.is_none() || governance);
+            finish(&mut commit, &mut progress, ctx).await?;
+            if take {
+                verified_size += entries.len() as u64;
+                frontier = f;
+                commit = Some(Commit::start(ctx, &author, entries, governance));
             }
             match refused {
                 None => pending = Vec::new(),
-                // What was just committed may make the rest valid: one more try.
+                // What is being committed may make the rest valid: one more try.
                 Some((_, _, rest)) if governance && !retried => {
                     retried = true;
                     pending = rest;
                 }
                 Some((seq, error, _)) => {
+                    finish(&mut commit, &mut progress, ctx).await?;
                     return Err(SyncError::Entry {
                         author: author.to_string(),
                         seq,
@@ -443,6 +440,7 @@ async fn pull_author<T: Transport>(
             }
         }
     }
+    finish(&mut commit, &mut progress, ctx).await?;
 
     // The log now reaches the checkpoint: it must be the author's, and its root ours.
     let checkpoint = match verified {
@@ -459,6 +457,68 @@ async fn pull_author<T: Transport>(
     }
     store_checkpoint(ctx, checkpoint.clone()).await?;
     Ok(AuthorOutcome::Received(Received { progress }, checkpoint))
+}
+
+/// A verified chunk being written to the store in the background.
+struct Commit {
+    task: tokio::task::JoinHandle<Result<(), SyncError>>,
+    entries: u64,
+    bytes: u64,
+    governance: bool,
+}
+
+impl Commit {
+    fn start(
+        ctx: &SyncContext,
+        author: &CountyCode,
+        entries: Vec<VerifiedEntry>,
+        governance: bool,
+    ) -> Commit {
+        let bytes = entries
+            .iter()
+            .map(|e| {
+                let s = e.signed();
+                (s.entry.len() + s.signature.len() + s.body.len()) as u64
+            })
+            .sum();
+        let n = entries.len() as u64;
+        let (store, author) = (ctx.store.clone(), author.clone());
+        let task = tokio::task::spawn_blocking(move || {
+            store.append(AppendBatch {
+                author,
+                entries,
+                checkpoint: None,
+                home: Vec::new(),
+            })?;
+            Ok(())
+        });
+        Commit {
+            task,
+            entries: n,
+            bytes,
+            governance,
+        }
+    }
+}
+
+/// Waits for the chunk being written, counts it, and applies its governance entries.
+async fn finish(
+    commit: &mut Option<Commit>,
+    progress: &mut AuthorProgress,
+    ctx: &SyncContext,
+) -> Result<(), SyncError> {
+    let Some(c) = commit.take() else {
+        return Ok(());
+    };
+    c.task.await.map_err(|e| SyncError::Task(e.to_string()))??;
+    progress.size += c.entries;
+    progress.entries += c.entries;
+    progress.bytes += c.bytes;
+    if c.governance {
+        let (s, t) = (ctx.store.clone(), ctx.trust.clone());
+        blocking(move || Ok(t.refresh(s.as_ref())?)).await?;
+    }
+    Ok(())
 }
 
 /// Keeps `checkpoint` (which matches the held log) if it is newer than the one held.

@@ -52,7 +52,7 @@ fn derive(genesis: &Genesis, store: &dyn Store) -> Result<AllianceState, StoreEr
     let mut entries = Vec::new();
     for kind in [EntryKind::DecisionProposal, EntryKind::DecisionApproval] {
         for p in store.records_of_kind(kind)? {
-            if let Some(body) = store.body(&p.body_hash)? {
+            if let Some(body) = store.body(&p)? {
                 entries.push(GovernanceEntry {
                     author: p.author,
                     seq: p.seq,

@@ -3,8 +3,7 @@
 use bashu_core::CountyCode;
 use bashu_core::entry::{Keyring, ProtocolError, SignedEntry, VerifiedEntry, verify_entry};
 
-/// Below this many entries a chunk is verified on the calling thread.
-const PARALLEL_THRESHOLD: usize = 64;
+use crate::par::in_parts;
 
 /// Verifies `entries` as positions `first_seq, first_seq + 1, …` of `author`'s log.
 /// Every signature is checked with `verify_strict`; the first failure is returned with its
@@ -15,43 +14,11 @@ pub fn verify_chunk(
     entries: Vec<SignedEntry>,
     keys: &(dyn Keyring + Sync),
 ) -> Result<Vec<VerifiedEntry>, (u64, ProtocolError)> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
-    if threads <= 1 || entries.len() < PARALLEL_THRESHOLD {
-        return verify_range(author, first_seq, entries, keys);
-    }
-    let per = entries.len().div_ceil(threads);
-    let mut parts: Vec<(u64, Vec<SignedEntry>)> = Vec::with_capacity(threads);
-    let mut rest = entries;
-    let mut seq = first_seq;
-    while !rest.is_empty() {
-        let tail = rest.split_off(per.min(rest.len()));
-        let n = rest.len() as u64;
-        parts.push((seq, rest));
-        seq += n;
-        rest = tail;
-    }
-    let results: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|(seq, part)| s.spawn(move || verify_range(author, seq, part, keys)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err((
-                        0,
-                        ProtocolError::Decode("verification thread panicked".into()),
-                    ))
-                })
-            })
-            .collect()
+    let parts = in_parts(entries, |offset, part| {
+        verify_range(author, first_seq + offset as u64, part, keys)
     });
     let mut out = Vec::new();
-    for r in results {
+    for r in parts {
         out.extend(r?);
     }
     Ok(out)

@@ -329,7 +329,7 @@ impl Dump {
         let bodies = records
             .iter()
             .flat_map(|(_, ps)| ps.iter())
-            .map(|p| store.body(&p.body_hash).unwrap())
+            .map(|p| store.body(p).unwrap())
             .collect();
         let by_number = cert_nos
             .iter()
