@@ -148,6 +148,7 @@ fn hash_with_node_key(data_dir: &Path, value: &str) -> Result<String> {
             dir.join("audit.key").display()
         );
     }
-    let log = AuditLog::open(&dir)?;
+    // Only read here: no background flusher.
+    let log = AuditLog::open(&dir, bashu_node::audit::AuditSync::EveryCall)?;
     Ok(keyed_hash(log.key(), value.trim().as_bytes()))
 }

@@ -286,6 +286,7 @@ fn example_county_configs_load() {
             assert_eq!(cfg.county, stem, "{}", path.display());
             assert!(cfg.http.is_some(), "{} has no [http]", path.display());
             assert_eq!(cfg.sync.at.as_deref(), Some("02:30"));
+            assert_eq!(cfg.audit, bashu_node::audit::AuditConfig::default());
             assert!(
                 cfg.peers.iter().all(|p| p.county != cfg.county),
                 "{} lists itself",

@@ -52,6 +52,9 @@ pub struct NodeConfig {
     /// Limits on inbound calls.
     #[serde(default)]
     pub limits: crate::limits::LimitsConfig,
+    /// When audit records are flushed to disk.
+    #[serde(default)]
+    pub audit: crate::audit::AuditConfig,
 }
 
 /// `[store]`.

@@ -520,7 +520,7 @@ impl Security {
             (Some(Arc::new(identity)), Some(server_tls))
         };
         let audit = Arc::new(
-            AuditLog::open(&crate::audit::audit_dir(&cfg.data_dir))
+            AuditLog::open(&crate::audit::audit_dir(&cfg.data_dir), cfg.audit.sync())
                 .map_err(|e| invalid(e.to_string()))?,
         );
         let gate = Arc::new(Gate::new(authority, cfg.limits.clone(), audit.clone()));
