@@ -3,6 +3,11 @@
 //! Exit codes: 0 success; 1 error (message on stderr); 2 usage error; 3 import finished
 //! but some rows were refused; 4 a check's verdict is not RECOGNISED/VALID.
 
+/// sled allocates and frees a node copy on most writes; with glibc's allocator a third of an
+/// import's CPU went to malloc and free (docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench;
 mod check;
 mod demo;

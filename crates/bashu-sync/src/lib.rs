@@ -14,7 +14,7 @@
 
 mod author;
 mod local;
-mod par;
+pub mod par;
 pub mod privacy;
 mod pull;
 mod trust;

@@ -1,15 +1,12 @@
 //! Work spread over the cores in contiguous parts (verification and signing).
 
 /// Below this many items the work stays on the calling thread.
-pub(crate) const PARALLEL_THRESHOLD: usize = 64;
+pub const PARALLEL_THRESHOLD: usize = 64;
 
 /// Splits `items` into one contiguous part per core (at most 8) and runs `f(offset, part)`
 /// on each, `offset` being the index of the part's first item; returns the parts' results
 /// in order. Small inputs, or a single core, run as one part on the calling thread.
-pub(crate) fn in_parts<T: Send, R: Send>(
-    items: Vec<T>,
-    f: impl Fn(usize, Vec<T>) -> R + Sync,
-) -> Vec<R> {
+pub fn in_parts<T: Send, R: Send>(items: Vec<T>, f: impl Fn(usize, Vec<T>) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
