@@ -113,6 +113,9 @@ impl AuditConfig {
 /// The file and whether it holds records not yet flushed to disk.
 struct Trail {
     file: Mutex<File>,
+    /// A second handle of the same file, so that a flush (which can take long while the
+    /// disk is busy) never holds up the writers.
+    syncer: File,
     dirty: AtomicBool,
     stop: AtomicBool,
 }
@@ -120,11 +123,7 @@ struct Trail {
 impl Trail {
     fn flush(&self, path: &Path) {
         if self.dirty.swap(false, Ordering::AcqRel) {
-            let f = self
-                .file
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Err(e) = f.sync_data() {
+            if let Err(e) = self.syncer.sync_data() {
                 self.dirty.store(true, Ordering::Release);
                 tracing::error!(path = %path.display(), error = %e, "audit trail: fsync failed");
             }
@@ -216,7 +215,12 @@ impl AuditLog {
                 path: path.clone(),
                 source,
             })?;
+        let syncer = file.try_clone().map_err(|source| AuditError {
+            path: path.clone(),
+            source,
+        })?;
         let trail = Arc::new(Trail {
+            syncer,
             file: Mutex::new(file),
             dirty: AtomicBool::new(false),
             stop: AtomicBool::new(false),

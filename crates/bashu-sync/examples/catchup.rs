@@ -151,6 +151,10 @@ async fn main() {
     let s = t.elapsed().as_secs_f64();
     println!("verify only (all cores): {:.0} entries/s", n as f64 / s);
 
+    drop(entries);
+    // The pull's own peak: VmHWM restarts from the current RSS (Linux ≥ 4.0).
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let (rss_before, _) = rss_mib();
     let t = Instant::now();
     let ctx = SyncContext {
         store: b.clone(),
@@ -167,4 +171,23 @@ async fn main() {
         "pull: read + verify + store: {:.0} entries/s ({s:.2}s)",
         n as f64 / s
     );
+    let (_, peak) = rss_mib();
+    if reset {
+        println!(
+            "RSS before the pull / peak during it: {rss_before:.0} / {peak:.0} MiB (both stores, 64 MiB sled cache each)"
+        );
+    }
+}
+
+/// Resident set size now and at its peak, MiB.
+fn rss_mib() -> (f64, f64) {
+    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
