@@ -283,30 +283,7 @@ async fn heads_bytes(node: &Node) -> Result<usize> {
     let store = node.store();
     let heads =
         tokio::task::spawn_blocking(move || bashu_sync::serve_heads(store.as_ref())).await??;
-    let msg = pb::HeadsResponse {
-        heads: heads
-            .heads
-            .iter()
-            .map(|(cp, cosigs)| {
-                let (checkpoint, signature) = cp.to_wire();
-                pb::Head {
-                    checkpoint: Some(pb::SignedCheckpoint {
-                        checkpoint,
-                        signature,
-                    }),
-                    cosignatures: cosigs
-                        .iter()
-                        .map(|c| pb::Cosignature {
-                            witness: c.witness.as_str().to_owned(),
-                            key_id: c.key_id.0.to_vec(),
-                            signature: c.signature.0.to_vec(),
-                        })
-                        .collect(),
-                }
-            })
-            .collect(),
-        evidence: heads.evidence,
-    };
+    let msg = bashu_node::heads_response(heads);
     Ok(msg.encoded_len())
 }
 

@@ -28,3 +28,4 @@ mod transport;
 pub use crate::http::HttpConfig;
 pub use config::{ConfigError, NodeConfig, PeerConfig};
 pub use node::{Node, NodeError, PeerOutcome, load_alliance};
+pub use services::heads_response;

@@ -161,6 +161,34 @@ fn parse_author(s: &str) -> Result<CountyCode, Status> {
 
 type PullStream = Pin<Box<dyn Stream<Item = Result<pb::PullChunk, Status>> + Send>>;
 
+/// A `Heads` answer as it goes on the wire.
+pub fn heads_response(heads: bashu_sync::Heads) -> pb::HeadsResponse {
+    pb::HeadsResponse {
+        heads: heads
+            .heads
+            .iter()
+            .map(|(c, cosigs)| {
+                let (checkpoint, signature) = c.to_wire();
+                pb::Head {
+                    checkpoint: Some(pb::SignedCheckpoint {
+                        checkpoint,
+                        signature,
+                    }),
+                    cosignatures: cosigs
+                        .iter()
+                        .map(|c| pb::Cosignature {
+                            witness: c.witness.as_str().to_owned(),
+                            key_id: c.key_id.0.to_vec(),
+                            signature: c.signature.0.to_vec(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+        evidence: heads.evidence,
+    }
+}
+
 #[tonic::async_trait]
 impl pb::exchange_server::Exchange for Services {
     async fn heads(
@@ -173,30 +201,7 @@ impl pb::exchange_server::Exchange for Services {
         }
         let store = self.state.store.clone();
         let heads = blocking(move || serve_heads(store.as_ref()).map_err(store_status)).await?;
-        Ok(Response::new(pb::HeadsResponse {
-            heads: heads
-                .heads
-                .iter()
-                .map(|(c, cosigs)| {
-                    let (checkpoint, signature) = c.to_wire();
-                    pb::Head {
-                        checkpoint: Some(pb::SignedCheckpoint {
-                            checkpoint,
-                            signature,
-                        }),
-                        cosignatures: cosigs
-                            .iter()
-                            .map(|c| pb::Cosignature {
-                                witness: c.witness.as_str().to_owned(),
-                                key_id: c.key_id.0.to_vec(),
-                                signature: c.signature.0.to_vec(),
-                            })
-                            .collect(),
-                    }
-                })
-                .collect(),
-            evidence: heads.evidence,
-        }))
+        Ok(Response::new(heads_response(heads)))
     }
 
     type PullStream = PullStream;

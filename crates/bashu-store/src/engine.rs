@@ -163,10 +163,16 @@ fn signed_at<K: Kv + ?Sized>(kv: &K, author: &CountyCode, seq: u64) -> Result<Op
         .map_err(|e| corrupt(&key, e.to_string()))
 }
 
-/// The body of the version `pointer` names, if it is held (a redacted body is not).
-fn body_of<K: Kv + ?Sized>(kv: &K, pointer: &RecordPointer) -> Result<Option<Vec<u8>>> {
-    Ok(signed_at(kv, &pointer.author, pointer.seq)?
-        .filter(|e| body_hash(&e.body) == pointer.body_hash)
+/// The body of entry `seq` of `author`, if it is held and hashes to `hash` (a redacted
+/// body is not held).
+fn body_of<K: Kv + ?Sized>(
+    kv: &K,
+    author: &CountyCode,
+    seq: u64,
+    hash: &Hash,
+) -> Result<Option<Vec<u8>>> {
+    Ok(signed_at(kv, author, seq)?
+        .filter(|e| &body_hash(&e.body) == hash)
         .map(|e| e.body))
 }
 
@@ -213,17 +219,7 @@ impl<'a, K: Kv> Pending<'a, K> {
         if let Some(body) = self.fresh.get(&version.seq) {
             return Ok((body_hash(body) == version.body_hash).then(|| body.to_vec()));
         }
-        body_of(
-            self.kv,
-            &RecordPointer {
-                kind: EntryKind::Certificate,
-                author: author.clone(),
-                record_id: String::new(),
-                seq: version.seq,
-                body_hash: version.body_hash,
-                entry_hash: version.entry_hash,
-            },
-        )
+        body_of(self.kv, author, version.seq, &version.body_hash)
     }
 
     /// Index rows of a certificate version: added for the new one, removed for the old.
@@ -490,7 +486,7 @@ impl<K: Kv + 'static> Store for KvStore<K> {
     }
 
     fn body(&self, pointer: &RecordPointer) -> Result<Option<Vec<u8>>> {
-        body_of(&self.kv, pointer)
+        body_of(&self.kv, &pointer.author, pointer.seq, &pointer.body_hash)
     }
 
     fn certificates_by_number(&self, cert_no: &str) -> Result<Vec<RecordPointer>> {

@@ -9,8 +9,7 @@ use bashu_core::entry::SignedEntry;
 use bashu_store::Store;
 
 use crate::pull::{
-    ChunkStream, RawCosignature, RawHead, RawHeads, Transport, TransportError, serve_heads,
-    serve_pull_chunk,
+    ChunkStream, RawHeads, Transport, TransportError, serve_heads, serve_pull_chunk,
 };
 
 /// Another node's store, reached without a network.
@@ -85,28 +84,7 @@ impl Transport for LocalPeer {
 
     async fn heads(&self) -> Result<RawHeads, TransportError> {
         let heads = serve_heads(self.store.as_ref()).map_err(|e| TransportError(e.to_string()))?;
-        Ok(RawHeads {
-            heads: heads
-                .heads
-                .into_iter()
-                .map(|(cp, cosigs)| {
-                    let (bytes, signature) = cp.to_wire();
-                    RawHead {
-                        bytes,
-                        signature,
-                        cosignatures: cosigs
-                            .into_iter()
-                            .map(|c| RawCosignature {
-                                witness: c.witness.as_str().to_owned(),
-                                key_id: c.key_id.0.to_vec(),
-                                signature: c.signature.0.to_vec(),
-                            })
-                            .collect(),
-                    }
-                })
-                .collect(),
-            evidence: heads.evidence,
-        })
+        Ok(heads.into_raw())
     }
 
     async fn pull(

@@ -663,6 +663,34 @@ pub struct Heads {
     pub evidence: Vec<Vec<u8>>,
 }
 
+impl Heads {
+    /// The answer as a peer receives it (an in-process transport hands it over as is).
+    pub fn into_raw(self) -> RawHeads {
+        RawHeads {
+            heads: self
+                .heads
+                .into_iter()
+                .map(|(cp, cosigs)| {
+                    let (bytes, signature) = cp.to_wire();
+                    RawHead {
+                        bytes,
+                        signature,
+                        cosignatures: cosigs
+                            .into_iter()
+                            .map(|c| RawCosignature {
+                                witness: c.witness.as_str().to_owned(),
+                                key_id: c.key_id.0.to_vec(),
+                                signature: c.signature.0.to_vec(),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+            evidence: self.evidence,
+        }
+    }
+}
+
 /// The serving side of `Heads`: the latest checkpoint held for every author with its
 /// cosignatures, and all equivocation evidence held.
 pub fn serve_heads(store: &dyn Store) -> Result<Heads, StoreError> {

@@ -31,8 +31,8 @@ use bashu_store::{
     StoredEquivocation,
 };
 use bashu_sync::{
-    ChunkStream, LocalPeer, OwnRecord, RawCosignature, RawHead, RawHeads, SyncContext, Transport,
-    TransportError, pull_from_peer, root_at, serve_heads, serve_pull_chunk,
+    ChunkStream, LocalPeer, OwnRecord, RawHeads, SyncContext, Transport, TransportError,
+    pull_from_peer, root_at, serve_heads, serve_pull_chunk,
 };
 use bashu_sync::{LocalAuthor, Trust};
 
@@ -487,33 +487,12 @@ impl Transport for FaultyPeer {
 
     async fn heads(&self) -> Result<RawHeads, TransportError> {
         let heads = serve_heads(self.store.as_ref()).map_err(|e| TransportError(e.to_string()))?;
-        let mut raw: Vec<RawHead> = heads
-            .heads
-            .into_iter()
-            .map(|(cp, cosigs)| {
-                let (bytes, signature) = cp.to_wire();
-                RawHead {
-                    bytes,
-                    signature,
-                    cosignatures: cosigs
-                        .into_iter()
-                        .map(|c| RawCosignature {
-                            witness: c.witness.as_str().to_owned(),
-                            key_id: c.key_id.0.to_vec(),
-                            signature: c.signature.0.to_vec(),
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-        if !raw.is_empty() {
-            let n = self.rotate % raw.len();
-            raw.rotate_left(n);
+        let mut raw = heads.into_raw();
+        if !raw.heads.is_empty() {
+            let n = self.rotate % raw.heads.len();
+            raw.heads.rotate_left(n);
         }
-        Ok(RawHeads {
-            heads: raw,
-            evidence: heads.evidence,
-        })
+        Ok(raw)
     }
 
     async fn pull(
