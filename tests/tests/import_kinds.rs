@@ -352,3 +352,31 @@ LX-E-009,外县专家,居民身份证,{other_expert},510521,,ASSESSOR,,,,,,,,\n"
     );
     assert!(theirs.home_id_number(&cert_no).unwrap().is_none());
 }
+
+/// A file larger than one submission is sent in batches while it is read: every row is
+/// counted once and stored. A file that cannot be imported as a whole (here a byte that is
+/// not UTF-8 on its last line, after several batches' worth of good rows) is refused before
+/// any row is sent: the log does not grow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_files_go_in_batches_and_a_bad_file_changes_nothing() {
+    let c = Cluster::start(1, Topology::FullMesh).await;
+    let author = c.county(0);
+    let n = 2 * bashu_node::import::SUBMIT_BATCH + 7;
+    let certs = c.certificates(0, n, 11);
+    let good = c.write_csv("many.csv", &certs);
+    let s = c.import(0, &good).await;
+    assert_eq!((s.read, s.new, s.refused.len()), (n as u64, n as u64, 0));
+    assert_eq!(s.log_size, n as u64);
+
+    let more = c.certificates(0, n + 5, 12);
+    let path = c.write_csv("late-gbk.csv", &more);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+    bytes.truncate(bytes.len() - 1);
+    bytes.extend_from_slice(b"\xb0\xb2\n");
+    std::fs::write(&path, bytes).unwrap();
+    let e = c.try_import(0, &path).await.unwrap_err().to_string();
+    assert!(e.contains(&format!("late-gbk.csv:{lines}")), "{e}");
+    assert!(e.contains("UTF-8"), "{e}");
+    assert_eq!(c.node(0).store().log_state(&author).unwrap().size, n as u64);
+}

@@ -1,7 +1,10 @@
 //! `bashu bench`: the performance scenarios of docs/BENCHMARKS.md, on real nodes over
-//! loopback (with whatever transport security `alliance init` sets up), in this process.
+//! loopback with the transport security `alliance init` sets up. The author node runs in
+//! this process beside the importing client; the node that catches up runs as a child
+//! process (`bashu node`), so that its memory and its answers are measured on their own.
 
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
@@ -58,15 +61,15 @@ pub(crate) struct RecognitionArgs {
     checks: usize,
 }
 
-/// Starts a new peak for [`rss_mib`] (Linux ≥ 4.0: `/proc/self/clear_refs` "5" resets
-/// VmHWM to the current RSS); false where that is not possible.
-fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+/// Resident set size now and at its peak, MiB, of this process.
+fn rss_mib() -> (f64, f64) {
+    rss_mib_of("self")
 }
 
-/// Resident set size now and at its peak, MiB (Linux `/proc/self/status`).
-fn rss_mib() -> (f64, f64) {
-    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+/// Resident set size now and at its peak, MiB, of process `pid` (Linux
+/// `/proc/<pid>/status`; zeros elsewhere).
+fn rss_mib_of(pid: &str) -> (f64, f64) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         text.lines()
             .find(|l| l.starts_with(name))
@@ -79,12 +82,92 @@ fn rss_mib() -> (f64, f64) {
 
 struct Fed {
     _dir: tempfile::TempDir,
+    /// The author, in this process.
     nodes: Vec<Node>,
-    dir: std::path::PathBuf,
+    /// The node that caught up, once started.
+    puller: Option<ChildNode>,
+    dir: PathBuf,
 }
 
-/// Two counties: 500153 (the author) and 510521 (the puller, started later).
-async fn federation(cache_mib: u64, start_second: bool) -> Result<(Fed, NodeConfig)> {
+/// A node run as a child process of the bench; killed when dropped.
+struct ChildNode {
+    child: std::process::Child,
+    cfg: NodeConfig,
+}
+
+impl ChildNode {
+    /// Starts `bashu node --config config` (its log beside the config) and waits until it
+    /// answers its operator.
+    async fn start(config: &Path) -> Result<ChildNode> {
+        let log = std::fs::File::create(config.with_file_name("node.log"))?;
+        let child = std::process::Command::new(std::env::current_exe()?)
+            .arg("node")
+            .arg("--config")
+            .arg(config)
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?;
+        let mut node = ChildNode {
+            child,
+            cfg: NodeConfig::load(config)?,
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = node.child.try_wait()? {
+                bail!(
+                    "the node that catches up exited at start ({status}); see {}",
+                    config.with_file_name("node.log").display()
+                );
+            }
+            if let Ok(mut c) = node.client().await {
+                if c.admin.status(pb::StatusRequest {}).await.is_ok() {
+                    return Ok(node);
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("the node that catches up did not answer within 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn client(&self) -> Result<NodeClient> {
+        Ok(NodeClient::for_config(&self.cfg, None).await?)
+    }
+
+    /// Resident set size now and at its peak, MiB.
+    fn rss_mib(&self) -> (f64, f64) {
+        rss_mib_of(&self.child.id().to_string())
+    }
+}
+
+impl Drop for ChildNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sets `table.key = value` in the TOML file at `path`, `table` created if absent.
+fn set_toml(path: &Path, edits: &[(&str, &str, toml::Value)]) -> Result<()> {
+    let mut doc: toml::Table = std::fs::read_to_string(path)?.parse()?;
+    for (table, key, value) in edits {
+        let t = doc
+            .entry(table.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let Some(t) = t.as_table_mut() else {
+            bail!("{} has no [{table}] table", path.display());
+        };
+        t.insert(key.to_string(), value.clone());
+    }
+    std::fs::write(path, toml::to_string(&doc)?)?;
+    Ok(())
+}
+
+/// Two counties: 500153 (the author, started here) and 510521 (the puller, its config
+/// written for [`bench_catchup`] to start).
+async fn federation(cache_mib: u64) -> Result<Fed> {
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().to_owned();
     let mut listeners = Vec::new();
@@ -120,27 +203,36 @@ async fn federation(cache_mib: u64, start_second: bool) -> Result<(Fed, NodeConf
         cfg.sync.confirm_own_log_on_start = false;
         // The bench is one caller timing back-to-back calls: no per-caller rate limit.
         cfg.limits.rate_per_sec = 0.0;
-        cfgs.push(cfg);
+        cfgs.push((c.config.clone(), cfg));
     }
     let mut listeners = listeners.into_iter();
     let mut nodes = Vec::new();
-    if let Some(l) = listeners.next() {
-        nodes.push(Node::start(cfgs[0].clone(), Some(l)).await?);
+    if let (Some(l), Some((_, cfg))) = (listeners.next(), cfgs.first()) {
+        nodes.push(Node::start(cfg.clone(), Some(l)).await?);
     }
-    let second = cfgs[1].clone();
-    if start_second {
-        if let Some(l) = listeners.next() {
-            nodes.push(Node::start(second.clone(), Some(l)).await?);
-        }
+    // The same settings for the puller, in its file: it pulls when the bench says so.
+    if let Some((path, _)) = cfgs.get(1) {
+        set_toml(
+            path,
+            &[
+                ("store", "cache_mib", toml::Value::Integer(cache_mib as i64)),
+                (
+                    "sync",
+                    "confirm_own_log_on_start",
+                    toml::Value::Boolean(false),
+                ),
+                ("limits", "rate_per_sec", toml::Value::Float(0.0)),
+            ],
+        )?;
     }
-    Ok((
-        Fed {
-            _dir: tmp,
-            nodes,
-            dir,
-        },
-        second,
-    ))
+    // Its port is free again for the child to bind.
+    drop(listeners);
+    Ok(Fed {
+        _dir: tmp,
+        nodes,
+        puller: None,
+        dir,
+    })
 }
 
 async fn client(node: &Node) -> Result<NodeClient> {
@@ -177,114 +269,84 @@ fn line(name: &str, value: String) {
 }
 
 async fn bench_import(size: &Size) -> Result<(Fed, Vec<String>)> {
-    let (fed, _) = federation(size.cache_mib, false).await?;
+    let fed = federation(size.cache_mib).await?;
     println!("== import: {} certificates from CSV into one node", size.n);
     let (secs, nos) = import_n(&fed, size.n, 1, "certs.csv").await?;
     let (rss, peak) = rss_mib();
     line("rows/s", format!("{:.0}", size.n as f64 / secs));
     line("seconds", format!("{secs:.2}"));
     line(
-        "RSS now / peak (MiB, whole process)",
+        "RSS now / peak (MiB, node + client)",
         format!("{rss:.0} / {peak:.0}"),
     );
     Ok((fed, nos))
 }
 
-async fn bench_catchup(a: &CatchupArgs, fed: Fed, second: NodeConfig) -> Result<Fed> {
-    let mut fed = fed;
-    let mut second = second;
-    // The puller pulls when the bench says so, not on its own at start, and answers the
-    // recognition bench's back-to-back calls without a per-caller rate limit.
-    second.sync.confirm_own_log_on_start = false;
-    second.limits.rate_per_sec = 0.0;
+/// Entries and bytes received in one `SyncNow`; an error if a peer failed.
+fn received(resp: &pb::SyncNowResponse) -> Result<(u64, u64)> {
+    if let Some(p) = resp.peers.iter().find(|p| !p.ok) {
+        bail!("sync with {} failed: {}", p.peer, p.error);
+    }
+    let received = resp.peers.iter().flat_map(|p| &p.received);
+    Ok(received.fold((0, 0), |(e, b), a| (e + a.entries, b + a.bytes)))
+}
+
+async fn bench_catchup(a: &CatchupArgs, mut fed: Fed) -> Result<Fed> {
     println!(
-        "== full catch-up: a fresh node pulls {} entries over loopback",
+        "== full catch-up: a fresh node (its own process) pulls {} entries over loopback",
         a.size.n
     );
-    let l = TcpListener::bind(second.listen).await?;
-    let reset = reset_peak_rss();
-    let (rss_before, _) = rss_mib();
-    fed.nodes.push(Node::start(second, Some(l)).await?);
+    let puller = ChildNode::start(&fed.dir.join("510521").join("node.toml")).await?;
+    let (rss_start, _) = puller.rss_mib();
+    let mut c = puller.client().await?;
     let started = Instant::now();
-    let out = fed.nodes[1].sync_now().await;
+    let resp = c.admin.sync_now(pb::SyncNowRequest {}).await?.into_inner();
     let secs = started.elapsed().as_secs_f64();
-    let entries: u64 = out
-        .iter()
-        .flat_map(|o| &o.received)
-        .map(|p| p.entries)
-        .sum();
-    let bytes: u64 = out.iter().flat_map(|o| &o.received).map(|p| p.bytes).sum();
-    if out.iter().any(|o| !o.ok) {
-        bail!(
-            "catch-up failed: {:?}",
-            out.iter().flat_map(|o| &o.errors).collect::<Vec<_>>()
-        );
-    }
-    let (_, peak) = rss_mib();
+    let (entries, bytes) = received(&resp)?;
+    let (rss, peak) = puller.rss_mib();
     line(
         "entries/s (verified, stored)",
         format!("{:.0}", entries as f64 / secs),
     );
     line("entries / seconds", format!("{entries} / {secs:.2}"));
     line("entry bytes received", format!("{bytes}"));
-    if reset {
-        line(
-            "RSS at start / peak during / growth (MiB, whole process)",
-            format!(
-                "{rss_before:.0} / {peak:.0} / {:.0}",
-                (peak - rss_before).max(0.0)
-            ),
-        );
-    } else {
-        line(
-            "RSS at start / process peak so far (MiB)",
-            format!("{rss_before:.0} / {peak:.0}"),
-        );
-    }
+    line(
+        "puller RSS at start / after / peak (MiB)",
+        format!("{rss_start:.0} / {rss:.0} / {peak:.0}"),
+    );
 
     println!("== incremental night: k = {} new entries", a.k);
     let (_, _) = import_n(&fed, a.size.n + a.k, 1, "night.csv").await?;
     let started = Instant::now();
-    let out = fed.nodes[1].sync_now().await;
+    let resp = c.admin.sync_now(pb::SyncNowRequest {}).await?.into_inner();
     let secs = started.elapsed().as_secs_f64();
-    let entries: u64 = out
-        .iter()
-        .flat_map(|o| &o.received)
-        .map(|p| p.entries)
-        .sum();
-    let bytes: u64 = out.iter().flat_map(|o| &o.received).map(|p| p.bytes).sum();
+    let (entries, bytes) = received(&resp)?;
     let heads = heads_bytes(&fed.nodes[0]).await?;
     line("entries / seconds", format!("{entries} / {secs:.3}"));
-    line(
-        "bytes (heads + entries)",
-        format!("{}", heads + bytes as usize),
-    );
+    line("bytes (heads + entries)", format!("{}", heads + bytes));
 
     println!("== quiet night: nothing new");
     let started = Instant::now();
-    let out = fed.nodes[1].sync_now().await;
+    let resp = c.admin.sync_now(pb::SyncNowRequest {}).await?.into_inner();
     let secs = started.elapsed().as_secs_f64();
-    let entries: u64 = out
-        .iter()
-        .flat_map(|o| &o.received)
-        .map(|p| p.entries)
-        .sum();
+    let (entries, _) = received(&resp)?;
     line("entries / seconds", format!("{entries} / {secs:.3}"));
     line(
         "bytes per peer exchange (Heads)",
         format!("{}", heads_bytes(&fed.nodes[0]).await?),
     );
+    fed.puller = Some(puller);
     Ok(fed)
 }
 
 /// The encoded size of one `Heads` answer of `node` (what a quiet night costs per peer, before
 /// HTTP/2 and TLS framing).
-async fn heads_bytes(node: &Node) -> Result<usize> {
+async fn heads_bytes(node: &Node) -> Result<u64> {
     let store = node.store();
     let heads =
         tokio::task::spawn_blocking(move || bashu_sync::serve_heads(store.as_ref())).await??;
     let msg = bashu_node::heads_response(heads);
-    Ok(msg.encoded_len())
+    Ok(msg.encoded_len() as u64)
 }
 
 async fn bench_recognition(fed: &Fed, nos: &[String], checks: usize) -> Result<()> {
@@ -292,8 +354,12 @@ async fn bench_recognition(fed: &Fed, nos: &[String], checks: usize) -> Result<(
         "== recognition: CheckRecognition over {checks} random certificates ({} held)",
         nos.len()
     );
-    let node = fed.nodes.last().unwrap_or(&fed.nodes[0]);
-    let mut c = client(node).await?;
+    // The node that caught up when there is one (its own process), else the author.
+    let (mut c, which) = match &fed.puller {
+        Some(p) => (p.client().await?, "the node that caught up"),
+        None => (client(&fed.nodes[0]).await?, "the author node"),
+    };
+    println!("   (asking {which})");
     let mut rng = synth::Rng::new(7);
     // Warm the snapshot once (built per log sizes and date, then reused).
     let req = |cert_no: &str| pb::CheckRecognitionRequest {
@@ -331,23 +397,18 @@ pub(crate) async fn run(cmd: BenchCmd) -> Result<()> {
             bench_import(&size).await?;
         }
         BenchCmd::Catchup(a) => {
-            let (fed, second) = federation(a.size.cache_mib, false).await?;
+            let fed = federation(a.size.cache_mib).await?;
             import_n(&fed, a.size.n, 1, "certs.csv").await?;
-            bench_catchup(&a, fed, second).await?;
+            bench_catchup(&a, fed).await?;
         }
         BenchCmd::Recognition(r) => {
-            let (fed, _) = federation(r.size.cache_mib, false).await?;
+            let fed = federation(r.size.cache_mib).await?;
             let (_, nos) = import_n(&fed, r.size.n, 1, "certs.csv").await?;
             bench_recognition(&fed, &nos, r.checks).await?;
         }
         BenchCmd::All(a) => {
             let (fed, nos) = bench_import(&a.size).await?;
-            let second =
-                NodeConfig::load(&fed.dir.join("510521").join("node.toml")).map(|mut c| {
-                    c.store.cache_mib = a.size.cache_mib;
-                    c
-                })?;
-            let fed = bench_catchup(&a, fed, second).await?;
+            let fed = bench_catchup(&a, fed).await?;
             bench_recognition(&fed, &nos, 10_000).await?;
         }
     }

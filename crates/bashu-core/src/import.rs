@@ -325,62 +325,175 @@ pub fn parse_records<R: Read>(
     reader
         .read_to_end(&mut bytes)
         .map_err(|e| FileError::unreadable(source, &e))?;
-    match format {
-        Format::Csv => {
-            let csv = engine::read_csv(&bytes, source)?;
-            let kind = match kind {
-                Some(k) => k,
-                None => detect_kind(&csv.header, true).map_err(|(kind, zh, en)| {
-                    FileError::new(kind, format!("{source}:{}", csv.header_line), zh, en)
-                })?,
-            };
-            let file =
-                engine::csv_rows(ingest::table(kind), &csv, source, lenient, ingest::parsed)?;
-            Ok(RecordFile {
-                kind: Some(kind),
-                file,
-            })
+    let mut records = RecordReader::open(bytes, source, format, kind, lenient)?;
+    let mut file = ImportFile {
+        rows: Vec::new(),
+        refused: Vec::new(),
+    };
+    while let Some(batch) = records.next_batch(usize::MAX)? {
+        file.rows.extend(batch.rows);
+        file.refused.extend(batch.refused);
+    }
+    Ok(RecordFile {
+        kind: records.kind(),
+        file,
+    })
+}
+
+/// An import file of any kind, its rows validated a batch at a time (so that a large file
+/// is sent while it is still being read, and only its bytes are held whole).
+///
+/// Everything that refuses a file as a whole (not UTF-8 anywhere, no header, unknown,
+/// repeated or missing columns, a kind that cannot be told) is found by [`RecordReader::open`],
+/// before the first row is handed out: a file is refused before any of it is stored.
+pub struct RecordReader {
+    source: String,
+    lenient: bool,
+    kind: Option<ImportKind>,
+    bytes: Vec<u8>,
+    rows: Rows,
+}
+
+enum Rows {
+    Csv {
+        header: Vec<String>,
+        mapping: Vec<Option<usize>>,
+        cursor: engine::CsvCursor,
+    },
+    Jsonl(engine::JsonlCursor),
+    /// A JSON Lines file without a single record.
+    None,
+}
+
+impl RecordReader {
+    /// Checks the file as a whole (see [`RecordReader`]). `kind` names it; `None` tells it
+    /// from the CSV header row or from the fields of the first JSON object.
+    pub fn open(
+        bytes: Vec<u8>,
+        source: &str,
+        format: Format,
+        kind: Option<ImportKind>,
+        lenient: bool,
+    ) -> Result<RecordReader, FileError> {
+        if let Some(line) = engine::first_non_utf8_line(&bytes) {
+            return Err(FileError::not_utf8(source, line));
         }
-        Format::JsonLines => {
-            let lines = engine::jsonl_lines(&bytes, source)?;
-            let kind = match kind {
-                Some(k) => Some(k),
-                None => detect_jsonl_kind(&lines, source)?,
-            };
-            let file = match kind {
-                Some(k) => {
-                    engine::jsonl_rows(ingest::table(k), &lines, source, lenient, ingest::parsed)
+        let (kind, rows) = match format {
+            Format::Csv => {
+                let mut cursor = engine::CsvCursor::default();
+                let (header_line, header) = cursor.header(&bytes, source)?;
+                let kind = match kind {
+                    Some(k) => k,
+                    None => detect_kind(&header, true).map_err(|(kind, zh, en)| {
+                        FileError::new(kind, format!("{source}:{header_line}"), zh, en)
+                    })?,
+                };
+                let mapping = engine::header_columns(
+                    ingest::table(kind).columns,
+                    &header,
+                    source,
+                    header_line,
+                    lenient,
+                )?;
+                let rows = Rows::Csv {
+                    header,
+                    mapping,
+                    cursor,
+                };
+                (Some(kind), rows)
+            }
+            Format::JsonLines => {
+                let kind = match kind {
+                    Some(k) => Some(k),
+                    None => detect_jsonl_kind(&bytes, source)?,
+                };
+                let rows = match kind {
+                    Some(_) => Rows::Jsonl(engine::JsonlCursor::default()),
+                    None => Rows::None,
+                };
+                (kind, rows)
+            }
+        };
+        Ok(RecordReader {
+            source: source.to_owned(),
+            lenient,
+            kind,
+            bytes,
+            rows,
+        })
+    }
+
+    /// The kind of records the file holds; `None` only for a JSON Lines file without a
+    /// single record (and no kind named).
+    pub fn kind(&self) -> Option<ImportKind> {
+        self.kind
+    }
+
+    /// The next `max_rows` rows (accepted and refused together), validated; `None` once
+    /// the file is read.
+    pub fn next_batch(&mut self, max_rows: usize) -> Result<Option<ImportFile<Parsed>>, FileError> {
+        let mut out = ImportFile {
+            rows: Vec::new(),
+            refused: Vec::new(),
+        };
+        let (Some(kind), source) = (self.kind, self.source.as_str()) else {
+            return Ok(None);
+        };
+        let table = ingest::table(kind);
+        let mut keep = ingest::parsed;
+        match &mut self.rows {
+            Rows::Csv {
+                header,
+                mapping,
+                cursor,
+            } => {
+                for (line, cells) in cursor.rows(&self.bytes, source, max_rows)? {
+                    match engine::csv_row(table, header, mapping, source, line, &cells, &mut keep) {
+                        Ok(row) => out.rows.push(row),
+                        Err(e) => out.refused.push(e),
+                    }
                 }
-                None => ImportFile {
-                    rows: Vec::new(),
-                    refused: Vec::new(),
-                },
-            };
-            Ok(RecordFile { kind, file })
+            }
+            Rows::Jsonl(cursor) => {
+                while out.rows.len() + out.refused.len() < max_rows {
+                    let Some((line, text)) = cursor.next_line(&self.bytes, source)? else {
+                        break;
+                    };
+                    match engine::jsonl_row(table, source, self.lenient, line, text, &mut keep) {
+                        Ok(row) => out.rows.push(row),
+                        Err(e) => out.refused.push(e),
+                    }
+                }
+            }
+            Rows::None => {}
         }
+        Ok((!out.rows.is_empty() || !out.refused.is_empty()).then_some(out))
     }
 }
 
 /// The kind of the first JSON object of a file; `None` when there is no line at all.
-fn detect_jsonl_kind(lines: &[(u64, &str)], source: &str) -> Result<Option<ImportKind>, FileError> {
-    if lines.is_empty() {
+fn detect_jsonl_kind(bytes: &[u8], source: &str) -> Result<Option<ImportKind>, FileError> {
+    let mut cursor = engine::JsonlCursor::default();
+    let mut any = false;
+    while let Some((line, text)) = cursor.next_line(bytes, source)? {
+        any = true;
+        let Ok(object) = engine::object_of(text) else {
+            continue;
+        };
+        let keys: Vec<String> = object.keys().cloned().collect();
+        return detect_kind(&keys, false)
+            .map(Some)
+            .map_err(|(kind, zh, en)| FileError::new(kind, format!("{source}:{line}"), zh, en));
+    }
+    if !any {
         return Ok(None);
     }
-    let Some((line, object)) = lines
-        .iter()
-        .find_map(|(n, t)| engine::object_of(t).ok().map(|o| (*n, o)))
-    else {
-        return Err(FileError::new(
-            FileErrorKind::UnknownKind,
-            source.to_owned(),
-            "没有一行是 JSON 对象，无法判断文件类型（可用 --kind 指定）",
-            "no line is a JSON object, so the kind of file cannot be told (name it with --kind)",
-        ));
-    };
-    let keys: Vec<String> = object.keys().cloned().collect();
-    detect_kind(&keys, false)
-        .map(Some)
-        .map_err(|(kind, zh, en)| FileError::new(kind, format!("{source}:{line}"), zh, en))
+    Err(FileError::new(
+        FileErrorKind::UnknownKind,
+        source.to_owned(),
+        "没有一行是 JSON 对象，无法判断文件类型（可用 --kind 指定）",
+        "no line is a JSON object, so the kind of file cannot be told (name it with --kind)",
+    ))
 }
 
 /// The kind whose required columns are all present and which knows the most of `names`

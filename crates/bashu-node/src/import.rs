@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use bashu_core::import::{Format, ImportKind, Parsed, RecordFile, Row, parse_records};
+use bashu_core::import::{
+    Format, ImportKind, Parsed, RecordFile, RecordReader, Row, parse_records,
+};
 use bashu_proto::v1 as pb;
 
 use crate::client::NodeClient;
@@ -70,14 +72,7 @@ pub struct ImportOptions {
 /// Parses an import file of any kind: JSON Lines for `.jsonl`/`.ndjson`/`.json` (or
 /// content starting with `{`), CSV otherwise.
 pub fn parse_file(path: &Path, options: &ImportOptions) -> Result<RecordFile, ImportError> {
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Open {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let (name, bytes) = read_file(path)?;
     let format = Format::detect(&name, &bytes);
     parse_records(
         bytes.as_slice(),
@@ -87,6 +82,28 @@ pub fn parse_file(path: &Path, options: &ImportOptions) -> Result<RecordFile, Im
         options.lenient,
     )
     .map_err(|e| ImportError::File(e.to_string()))
+}
+
+/// The file's name (as rows' origins give it) and its bytes.
+fn read_file(path: &Path) -> Result<(String, Vec<u8>), ImportError> {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok((name, bytes))
+}
+
+/// Opens an import file for reading in batches; every check of the file as a whole is
+/// done here.
+fn open_file(path: &Path, options: &ImportOptions) -> Result<RecordReader, ImportError> {
+    let (name, bytes) = read_file(path)?;
+    let format = Format::detect(&name, &bytes);
+    RecordReader::open(bytes, &name, format, options.kind, options.lenient)
+        .map_err(|e| ImportError::File(e.to_string()))
 }
 
 /// Imports one file, its kind told from its content, into the node behind `client`.
@@ -105,65 +122,112 @@ pub async fn import_file(
 }
 
 /// Imports one file into the node behind `client`, as `options` say.
+///
+/// A file that cannot be imported as a whole is refused before anything is sent. The
+/// rows are then read and checked on a thread of their own, a batch ahead of the node,
+/// so that only the file's bytes and a few batches are held at a time.
 pub async fn import_file_with(
     client: &mut NodeClient,
     path: &Path,
     options: &ImportOptions,
     mut progress: impl FnMut(u64),
 ) -> Result<ImportSummary, ImportError> {
-    let RecordFile { kind, file } = parse_file(path, options)?;
+    let (path_buf, options_copy) = (path.to_owned(), *options);
+    let mut reader = tokio::task::spawn_blocking(move || open_file(&path_buf, &options_copy))
+        .await
+        .map_err(|e| ImportError::File(e.to_string()))??;
     let mut summary = ImportSummary {
         file: path.display().to_string(),
-        kind: kind.map_or_else(String::new, |k| k.as_str().to_owned()),
-        read: (file.rows.len() + file.refused.len()) as u64,
+        kind: reader
+            .kind()
+            .map_or_else(String::new, |k| k.as_str().to_owned()),
         ..ImportSummary::default()
     };
-    summary.refused = file
-        .refused
-        .into_iter()
-        .map(|e| Refusal {
-            origin: e.origin,
-            column: e.column,
-            message_zh: e.message_zh,
-            message_en: e.message_en,
-        })
-        .collect();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(READ_AHEAD);
+    let read = tokio::task::spawn_blocking(move || {
+        loop {
+            let batch = reader.next_batch(SUBMIT_BATCH);
+            let last = !matches!(batch, Ok(Some(_)));
+            if tx.blocking_send(batch).is_err() || last {
+                return;
+            }
+        }
+    });
     let mut done = 0u64;
-    for batch in batches(&file.rows) {
-        let req = pb::SubmitRecordsRequest {
-            records: batch
-                .iter()
-                .map(|r| pb::RecordSubmission {
-                    kind: r.value.input.kind().as_str().to_owned(),
-                    json: r.value.json.clone(),
-                    origin: r.origin.clone(),
-                })
-                .collect(),
+    while let Some(batch) = rx.recv().await {
+        let Some(batch) = batch.map_err(|e| {
+            ImportError::File(format!("{e} ({done} rows before it were submitted)"))
+        })?
+        else {
+            break;
         };
-        let resp = client
-            .county
-            .submit_records(req)
-            .await
-            .map_err(|s| ImportError::Node(s.message().to_owned()))?
-            .into_inner();
-        summary.new += resp.created;
-        summary.unchanged += resp.unchanged;
-        summary.log_size = resp.log_size;
+        summary.read += (batch.rows.len() + batch.refused.len()) as u64;
         summary
             .refused
-            .extend(resp.refused.into_iter().map(|r| Refusal {
-                origin: r.origin,
-                column: r.field,
-                message_zh: r.message_zh,
-                message_en: r.message_en,
+            .extend(batch.refused.into_iter().map(|e| Refusal {
+                origin: e.origin,
+                column: e.column,
+                message_zh: e.message_zh,
+                message_en: e.message_en,
             }));
-        done += batch.len() as u64;
-        progress(done);
+        for part in batches(&batch.rows) {
+            submit(client, part, &mut summary)
+                .await
+                .map_err(|e| match e {
+                    ImportError::Node(m) => {
+                        ImportError::Node(format!("{m} ({done} rows before it were stored)"))
+                    }
+                    e => e,
+                })?;
+            done += part.len() as u64;
+            progress(done);
+        }
     }
+    read.await
+        .map_err(|e| ImportError::File(format!("reading the file failed: {e}")))?;
     summary
         .refused
         .sort_by_cached_key(|r| natural_origin(&r.origin));
     Ok(summary)
+}
+
+/// Batches read ahead of the one being submitted.
+const READ_AHEAD: usize = 2;
+
+/// One `SubmitRecords` call: its counts go into `summary`.
+async fn submit(
+    client: &mut NodeClient,
+    rows: &[Row<Parsed>],
+    summary: &mut ImportSummary,
+) -> Result<(), ImportError> {
+    let req = pb::SubmitRecordsRequest {
+        records: rows
+            .iter()
+            .map(|r| pb::RecordSubmission {
+                kind: r.value.input.kind().as_str().to_owned(),
+                json: r.value.json.clone(),
+                origin: r.origin.clone(),
+            })
+            .collect(),
+    };
+    let resp = client
+        .county
+        .submit_records(req)
+        .await
+        .map_err(|s| ImportError::Node(s.message().to_owned()))?
+        .into_inner();
+    summary.new += resp.created;
+    summary.unchanged += resp.unchanged;
+    summary.log_size = resp.log_size;
+    summary
+        .refused
+        .extend(resp.refused.into_iter().map(|r| Refusal {
+            origin: r.origin,
+            column: r.field,
+            message_zh: r.message_zh,
+            message_en: r.message_en,
+        }));
+    Ok(())
 }
 
 /// Consecutive runs of rows of at most [`SUBMIT_BATCH`] rows and (unless one row alone is

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json};
 
-use super::{FieldError, FileError, FileErrorKind, ImportFile, Row};
+use super::{FieldError, FileError, FileErrorKind, ImportFile, Row, RowError};
 use crate::id::IdError;
 
 /// One column of an import kind.
@@ -637,40 +637,94 @@ pub(crate) struct CsvText {
 /// Reads a whole CSV file (UTF-8, with or without BOM). Lines whose cells are all empty
 /// are skipped.
 pub(crate) fn read_csv(bytes: &[u8], source: &str) -> Result<CsvText, FileError> {
-    let mut lines = LineCounter::new(bytes);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let mut record = csv::ByteRecord::new();
-    let mut read = |record: &mut csv::ByteRecord| {
-        rdr.read_byte_record(record)
-            .map_err(|e| FileError::unreadable(source, &e))
-    };
-    if !read(&mut record)? {
-        return Err(FileError::new(
-            FileErrorKind::MissingHeader,
-            source.to_owned(),
-            "文件为空，缺少表头行",
-            "file is empty; a header row is required",
-        ));
-    }
-    let header_line = lines.line_of(&record);
-    let header = utf8_cells(&record, source, header_line)?;
-    let mut rows = Vec::new();
-    while read(&mut record)? {
-        let line = lines.line_of(&record);
-        let cells = utf8_cells(&record, source, line)?;
-        if cells.iter().all(|c| c.is_empty()) {
-            continue;
-        }
-        rows.push((line, cells));
-    }
+    let mut cursor = CsvCursor::default();
+    let (header_line, header) = cursor.header(bytes, source)?;
+    let rows = cursor.rows(bytes, source, usize::MAX)?;
     Ok(CsvText {
         header_line,
         header,
         rows,
     })
+}
+
+/// How far a CSV file held in memory has been read: the byte offset of the next record,
+/// and the physical line reached (so rows can be read a batch at a time with exact line
+/// numbers).
+#[derive(Debug, Clone)]
+pub(crate) struct CsvCursor {
+    next: usize,
+    lines: LineCount,
+}
+
+impl Default for CsvCursor {
+    fn default() -> Self {
+        CsvCursor {
+            next: 0,
+            lines: LineCount { offset: 0, line: 1 },
+        }
+    }
+}
+
+impl CsvCursor {
+    /// The first record: the header row, with its line.
+    pub(crate) fn header(
+        &mut self,
+        bytes: &[u8],
+        source: &str,
+    ) -> Result<(u64, Vec<String>), FileError> {
+        self.read(bytes, source, 1, false)?.pop().ok_or_else(|| {
+            FileError::new(
+                FileErrorKind::MissingHeader,
+                source.to_owned(),
+                "文件为空，缺少表头行",
+                "file is empty; a header row is required",
+            )
+        })
+    }
+
+    /// Up to `max` more rows whose cells are not all empty, with their lines; none at the
+    /// end of the file.
+    pub(crate) fn rows(
+        &mut self,
+        bytes: &[u8],
+        source: &str,
+        max: usize,
+    ) -> Result<Vec<(u64, Vec<String>)>, FileError> {
+        self.read(bytes, source, max, true)
+    }
+
+    fn read(
+        &mut self,
+        bytes: &[u8],
+        source: &str,
+        max: usize,
+        skip_blank: bool,
+    ) -> Result<Vec<(u64, Vec<String>)>, FileError> {
+        let base = self.next.min(bytes.len());
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&bytes[base..]);
+        let mut record = csv::ByteRecord::new();
+        let mut out = Vec::new();
+        while out.len() < max {
+            let more = rdr
+                .read_byte_record(&mut record)
+                .map_err(|e| FileError::unreadable(source, &e))?;
+            if !more {
+                break;
+            }
+            let line = self.lines.line_of(bytes, base, &record);
+            let cells = utf8_cells(&record, source, line)?;
+            if skip_blank && cells.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            out.push((line, cells));
+        }
+        // The reader's position is where the next record starts.
+        self.next = base + usize::try_from(rdr.position().byte()).unwrap_or(bytes.len());
+        Ok(out)
+    }
 }
 
 /// Validates every row of a CSV file against `table`; `keep` turns an accepted row into
@@ -688,75 +742,85 @@ pub(crate) fn csv_rows<T, U>(
         refused: Vec::new(),
     };
     for (line, cells) in &csv.rows {
-        let line = *line;
-        if cells.len() != csv.header.len() {
-            out.refused.push(
-                FieldError::new(
-                    "",
-                    format!(
-                        "该行有 {} 个字段，表头有 {} 列",
-                        cells.len(),
-                        csv.header.len()
-                    ),
-                    format!(
-                        "row has {} fields, the header has {}",
-                        cells.len(),
-                        csv.header.len()
-                    ),
-                )
-                .into_row_error(source, line),
-            );
-            continue;
-        }
-        let mut f = Fields::new(table.columns);
-        for (pos, (column, value)) in mapping.iter().zip(cells).enumerate() {
-            if let Some(i) = column {
-                f.put(*i, &csv.header[pos], pos, Cell::Text(value));
-            }
-        }
-        match validate(table, &mut f) {
-            Ok(v) => out.rows.push(Row {
-                line,
-                origin: format!("{source}:{line}"),
-                value: keep(v, &f),
-            }),
-            Err(e) => out.refused.push(e.into_row_error(source, line)),
+        match csv_row(
+            table,
+            &csv.header,
+            &mapping,
+            source,
+            *line,
+            cells,
+            &mut keep,
+        ) {
+            Ok(row) => out.rows.push(row),
+            Err(e) => out.refused.push(e),
         }
     }
     Ok(out)
 }
 
+/// Validates one CSV row against `table`, its cells placed by `mapping` (from
+/// [`header_columns`]).
+pub(crate) fn csv_row<T, U>(
+    table: &Table<T>,
+    header: &[String],
+    mapping: &[Option<usize>],
+    source: &str,
+    line: u64,
+    cells: &[String],
+    keep: &mut impl FnMut(T, &Fields<'_>) -> U,
+) -> Result<Row<U>, RowError> {
+    if cells.len() != header.len() {
+        return Err(FieldError::new(
+            "",
+            format!("该行有 {} 个字段，表头有 {} 列", cells.len(), header.len()),
+            format!(
+                "row has {} fields, the header has {}",
+                cells.len(),
+                header.len()
+            ),
+        )
+        .into_row_error(source, line));
+    }
+    let mut f = Fields::new(table.columns);
+    for (pos, (column, value)) in mapping.iter().zip(cells).enumerate() {
+        if let Some(i) = column {
+            f.put(*i, &header[pos], pos, Cell::Text(value));
+        }
+    }
+    match validate(table, &mut f) {
+        Ok(v) => Ok(Row {
+            line,
+            origin: format!("{source}:{line}"),
+            value: keep(v, &f),
+        }),
+        Err(e) => Err(e.into_row_error(source, line)),
+    }
+}
+
 /// Physical line numbers of records. The csv reader's own `Position::line` counts from
 /// where it started looking, which is before any blank lines it skipped; this counts from
 /// the record's first byte.
-struct LineCounter<'a> {
-    bytes: &'a [u8],
+#[derive(Debug, Clone)]
+struct LineCount {
     /// Byte offset up to which newlines have been counted, and the line there.
     offset: usize,
     line: u64,
 }
 
-impl<'a> LineCounter<'a> {
-    fn new(bytes: &'a [u8]) -> LineCounter<'a> {
-        LineCounter {
-            bytes,
-            offset: 0,
-            line: 1,
-        }
-    }
-
+impl LineCount {
+    /// The line of `record`, read by a reader that started at byte `base` of `bytes`.
     /// Records come in file order, so the count only moves forward.
-    fn line_of(&mut self, record: &csv::ByteRecord) -> u64 {
+    fn line_of(&mut self, bytes: &[u8], base: usize, record: &csv::ByteRecord) -> u64 {
         let start = record
             .position()
             .and_then(|p| usize::try_from(p.byte()).ok())
-            .unwrap_or(self.offset)
-            .clamp(self.offset, self.bytes.len());
-        let first = self.bytes[start..]
+            .map_or(self.offset, |b| base + b)
+            .clamp(self.offset, bytes.len());
+        let first = bytes[start..]
             .iter()
             .position(|b| !matches!(b, b'\r' | b'\n'))
-            .map_or(self.bytes.len(), |i| start + i);
-        let newlines = self.bytes[self.offset..first]
+            .map_or(bytes.len(), |i| start + i);
+        let newlines = bytes[self.offset..first]
             .iter()
             .filter(|&&b| b == b'\n')
             .count();
@@ -764,6 +828,12 @@ impl<'a> LineCounter<'a> {
         self.offset = first;
         self.line
     }
+}
+
+/// The line (from 1) of the first byte of `bytes` that is not UTF-8, if any.
+pub(crate) fn first_non_utf8_line(bytes: &[u8]) -> Option<u64> {
+    let valid = std::str::from_utf8(bytes).err()?.valid_up_to();
+    Some(1 + bytes[..valid].iter().filter(|&&b| b == b'\n').count() as u64)
 }
 
 /// The cells of a record as trimmed text; a BOM before the first cell is dropped.
@@ -870,16 +940,49 @@ pub(crate) fn jsonl_lines<'a>(
     bytes: &'a [u8],
     source: &str,
 ) -> Result<Vec<(u64, &'a str)>, FileError> {
+    let mut cursor = JsonlCursor::default();
     let mut out = Vec::new();
-    for (n, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = n as u64 + 1;
-        let text = std::str::from_utf8(raw).map_err(|_| FileError::not_utf8(source, line))?;
-        let text = text.trim_start_matches('\u{feff}').trim();
-        if !text.is_empty() {
-            out.push((line, text));
-        }
+    while let Some(line) = cursor.next_line(bytes, source)? {
+        out.push(line);
     }
     Ok(out)
+}
+
+/// How far a JSON Lines file held in memory has been read.
+#[derive(Debug, Clone)]
+pub(crate) struct JsonlCursor {
+    next: usize,
+    line: u64,
+}
+
+impl Default for JsonlCursor {
+    fn default() -> Self {
+        JsonlCursor { next: 0, line: 1 }
+    }
+}
+
+impl JsonlCursor {
+    /// The next non-blank line with its number, trimmed, BOM dropped; `None` at the end.
+    pub(crate) fn next_line<'a>(
+        &mut self,
+        bytes: &'a [u8],
+        source: &str,
+    ) -> Result<Option<(u64, &'a str)>, FileError> {
+        while self.next < bytes.len() {
+            let rest = &bytes[self.next..];
+            let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+            let line = self.line;
+            self.next += len + 1;
+            self.line += 1;
+            let text =
+                std::str::from_utf8(&rest[..len]).map_err(|_| FileError::not_utf8(source, line))?;
+            let text = text.trim_start_matches('\u{feff}').trim();
+            if !text.is_empty() {
+                return Ok(Some((line, text)));
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// One line of JSON Lines as an object.
@@ -913,21 +1016,35 @@ pub(crate) fn jsonl_rows<T, U>(
         refused: Vec::new(),
     };
     for &(line, text) in lines {
-        let row = object_of(text).and_then(|object| {
-            let mut f = Fields::from_json(table.columns, &object, lenient)?;
-            let v = validate(table, &mut f)?;
-            Ok(keep(v, &f))
-        });
-        match row {
-            Ok(value) => out.rows.push(Row {
-                line,
-                origin: format!("{source}:{line}"),
-                value,
-            }),
-            Err(e) => out.refused.push(e.into_row_error(source, line)),
+        match jsonl_row(table, source, lenient, line, text, &mut keep) {
+            Ok(row) => out.rows.push(row),
+            Err(e) => out.refused.push(e),
         }
     }
     out
+}
+
+/// Validates one line of a JSON Lines file against `table`.
+pub(crate) fn jsonl_row<T, U>(
+    table: &Table<T>,
+    source: &str,
+    lenient: bool,
+    line: u64,
+    text: &str,
+    keep: &mut impl FnMut(T, &Fields<'_>) -> U,
+) -> Result<Row<U>, RowError> {
+    let value = object_of(text)
+        .and_then(|object| {
+            let mut f = Fields::from_json(table.columns, &object, lenient)?;
+            let v = validate(table, &mut f)?;
+            Ok(keep(v, &f))
+        })
+        .map_err(|e| e.into_row_error(source, line))?;
+    Ok(Row {
+        line,
+        origin: format!("{source}:{line}"),
+        value,
+    })
 }
 
 #[cfg(test)]

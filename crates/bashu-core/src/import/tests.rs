@@ -901,3 +901,76 @@ RC-E-001,李考评,居民身份证,{ID_A},500153,ASSESSOR;SENIOR_ASSESSOR,2027-1
     let dbg = format!("{:?}", from_csv.file.rows[0].value);
     assert!(!dbg.contains(ID_A), "{dbg}");
 }
+
+/// Every batch size gives the rows and refusals of a whole read, with the same lines:
+/// across blank lines, a quoted cell spanning lines and batch boundaries.
+#[test]
+fn batches_read_the_same_rows_as_the_whole_file() {
+    let csv_text = format!(
+        "uscc,name,kind,division_code\r\n\
+         {USCC_A},安陶,S,500153\r\n\
+         \r\n\
+         ,,,\n\
+         {USCC_A},\"荣昌\n陶器\",S,500153\n\
+         bad,x,S,500153\n\
+         \n\n\
+         {USCC_A},末行,S,500153"
+    );
+    let jsonl_text = format!(
+        "{}\n\n{{oops\n  \n{}\n",
+        good_lines()[2].1,
+        good_lines()[2].1
+    );
+    for (text, format) in [(csv_text, Format::Csv), (jsonl_text, Format::JsonLines)] {
+        let whole = parse_records(text.as_bytes(), "f", format, None, false).unwrap();
+        let lines = |f: &ImportFile<Parsed>| -> (Vec<u64>, Vec<u64>) {
+            (
+                f.rows.iter().map(|r| r.line).collect(),
+                f.refused.iter().map(|r| r.line).collect(),
+            )
+        };
+        let (rows, refused) = lines(&whole.file);
+        if matches!(format, Format::Csv) {
+            assert_eq!((&rows[..], &refused[..]), (&[2, 5, 10][..], &[7][..]));
+        } else {
+            assert_eq!((&rows[..], &refused[..]), (&[1, 5][..], &[3][..]));
+        }
+        for size in 1..=4 {
+            let mut r =
+                RecordReader::open(text.clone().into_bytes(), "f", format, None, false).unwrap();
+            assert_eq!(r.kind(), whole.kind);
+            let (mut got_rows, mut got_refused) = (Vec::new(), Vec::new());
+            while let Some(batch) = r.next_batch(size).unwrap() {
+                assert!(batch.rows.len() + batch.refused.len() <= size);
+                let (a, b) = lines(&batch);
+                got_rows.extend(a);
+                got_refused.extend(b);
+            }
+            assert_eq!(
+                (&got_rows, &got_refused),
+                (&rows, &refused),
+                "{format:?} {size}"
+            );
+        }
+    }
+    assert_eq!(
+        refused(&csv(
+            &format!("uscc,name,kind,division_code\n{USCC_A},\"a\nb\",S,500153\nbad,x,S,500153\n"),
+            "q.csv"
+        )),
+        [(4, "uscc")]
+    );
+}
+
+/// A byte that is not UTF-8 anywhere in the file refuses the file when it is opened,
+/// before any row is handed out, naming its line.
+#[test]
+fn a_bad_byte_late_in_the_file_refuses_it_at_open() {
+    let mut bytes = format!("uscc,name,kind,division_code\n{USCC_A},安陶,S,500153\n").into_bytes();
+    bytes.extend_from_slice(b"x,\xb0\xb2,S,500153\n");
+    let e = RecordReader::open(bytes, "gbk.csv", Format::Csv, None, false)
+        .err()
+        .unwrap();
+    assert_eq!(e.kind, FileErrorKind::NotUtf8);
+    assert_eq!(e.origin, "gbk.csv:3");
+}
