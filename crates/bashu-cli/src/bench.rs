@@ -50,6 +50,10 @@ pub(crate) struct CatchupArgs {
     /// New entries in the incremental night.
     #[arg(long, default_value_t = 1000)]
     k: usize,
+    /// The puller's `[sync] max_chunk` (entries per streamed chunk); the config default
+    /// when absent.
+    #[arg(long)]
+    max_chunk: Option<u32>,
 }
 
 #[derive(Args, Clone)]
@@ -59,6 +63,19 @@ pub(crate) struct RecognitionArgs {
     /// Checks to time.
     #[arg(long, default_value_t = 10_000)]
     checks: usize,
+}
+
+/// CPU time (user + system) process `pid` ("self" for this one) has used, seconds
+/// (Linux `/proc/<pid>/stat`; zero elsewhere).
+fn cpu_secs_of(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may contain spaces) in parentheses.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime, fields 14 and 15 of the whole line, in clock ticks (100 per second
+    // on Linux).
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Resident set size now and at its peak, MiB, of this process.
@@ -134,6 +151,11 @@ impl ChildNode {
 
     async fn client(&self) -> Result<NodeClient> {
         Ok(NodeClient::for_config(&self.cfg, None).await?)
+    }
+
+    /// CPU seconds used so far.
+    fn cpu_secs(&self) -> f64 {
+        cpu_secs_of(&self.child.id().to_string())
     }
 
     /// Resident set size now and at its peak, MiB.
@@ -239,29 +261,47 @@ async fn client(node: &Node) -> Result<NodeClient> {
     Ok(node.operator_client().await?)
 }
 
-/// Writes N certificates of 500153 and imports them; returns (seconds, cert numbers).
-async fn import_n(fed: &Fed, n: usize, seed: u64, name: &str) -> Result<(f64, Vec<String>)> {
+/// One timed import.
+struct Imported {
+    secs: f64,
+    /// CPU seconds of this process (the node and the client) during the import.
+    cpu: f64,
+    /// The certificate numbers imported.
+    cert_nos: Vec<String>,
+}
+
+/// Writes N certificates of 500153 and imports them. The generated rows are dropped before
+/// the import starts, so that this process holds only the node and the client.
+async fn import_n(fed: &Fed, n: usize, seed: u64, name: &str) -> Result<Imported> {
     let county = fed.nodes[0].county().clone();
-    let certs = synth::certificates(&county, "荣昌区", n, seed);
     let path = fed.dir.join(name);
-    write_certificates_csv(
-        std::io::BufWriter::new(std::fs::File::create(&path)?),
-        &certs,
-    )?;
-    let mut c = client(&fed.nodes[0]).await?;
-    let started = Instant::now();
-    let s = import_file(&mut c, &path, false, |_| {}).await?;
-    let secs = started.elapsed().as_secs_f64();
-    if !s.refused.is_empty() {
-        bail!("{} rows refused", s.refused.len());
-    }
-    Ok((
-        secs,
+    let cert_nos = {
+        let certs = synth::certificates(&county, "荣昌区", n, seed);
+        write_certificates_csv(
+            std::io::BufWriter::new(std::fs::File::create(&path)?),
+            &certs,
+        )?;
         certs
             .into_iter()
             .map(|c| c.cert_no.as_str().to_owned())
-            .collect(),
-    ))
+            .collect()
+    };
+    let mut c = client(&fed.nodes[0]).await?;
+    // The peak below is the import's (Linux ≥ 4.0: "5" resets VmHWM to the current RSS).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let cpu = cpu_secs_of("self");
+    let started = Instant::now();
+    let s = import_file(&mut c, &path, false, |_| {}).await?;
+    let secs = started.elapsed().as_secs_f64();
+    let cpu = cpu_secs_of("self") - cpu;
+    if !s.refused.is_empty() {
+        bail!("{} rows refused", s.refused.len());
+    }
+    Ok(Imported {
+        secs,
+        cpu,
+        cert_nos,
+    })
 }
 
 fn line(name: &str, value: String) {
@@ -271,12 +311,20 @@ fn line(name: &str, value: String) {
 async fn bench_import(size: &Size) -> Result<(Fed, Vec<String>)> {
     let fed = federation(size.cache_mib).await?;
     println!("== import: {} certificates from CSV into one node", size.n);
-    let (secs, nos) = import_n(&fed, size.n, 1, "certs.csv").await?;
+    let Imported {
+        secs,
+        cpu,
+        cert_nos: nos,
+    } = import_n(&fed, size.n, 1, "certs.csv").await?;
     let (rss, peak) = rss_mib();
     line("rows/s", format!("{:.0}", size.n as f64 / secs));
     line("seconds", format!("{secs:.2}"));
     line(
-        "RSS now / peak (MiB, node + client)",
+        "CPU per row (µs, node + client) / cores busy",
+        format!("{:.1} / {:.2}", cpu * 1e6 / size.n as f64, cpu / secs),
+    );
+    line(
+        "RSS after / peak during (MiB, node + client)",
         format!("{rss:.0} / {peak:.0}"),
     );
     Ok((fed, nos))
@@ -292,16 +340,25 @@ fn received(resp: &pb::SyncNowResponse) -> Result<(u64, u64)> {
 }
 
 async fn bench_catchup(a: &CatchupArgs, mut fed: Fed) -> Result<Fed> {
+    let config = fed.dir.join("510521").join("node.toml");
+    if let Some(n) = a.max_chunk {
+        set_toml(
+            &config,
+            &[("sync", "max_chunk", toml::Value::Integer(i64::from(n)))],
+        )?;
+    }
     println!(
         "== full catch-up: a fresh node (its own process) pulls {} entries over loopback",
         a.size.n
     );
-    let puller = ChildNode::start(&fed.dir.join("510521").join("node.toml")).await?;
+    let puller = ChildNode::start(&config).await?;
     let (rss_start, _) = puller.rss_mib();
     let mut c = puller.client().await?;
+    let cpu = puller.cpu_secs();
     let started = Instant::now();
     let resp = c.admin.sync_now(pb::SyncNowRequest {}).await?.into_inner();
     let secs = started.elapsed().as_secs_f64();
+    let cpu = puller.cpu_secs() - cpu;
     let (entries, bytes) = received(&resp)?;
     let (rss, peak) = puller.rss_mib();
     line(
@@ -309,6 +366,14 @@ async fn bench_catchup(a: &CatchupArgs, mut fed: Fed) -> Result<Fed> {
         format!("{:.0}", entries as f64 / secs),
     );
     line("entries / seconds", format!("{entries} / {secs:.2}"));
+    line(
+        "puller CPU per entry (µs) / cores busy",
+        format!(
+            "{:.1} / {:.2}",
+            cpu * 1e6 / entries.max(1) as f64,
+            cpu / secs
+        ),
+    );
     line("entry bytes received", format!("{bytes}"));
     line(
         "puller RSS at start / after / peak (MiB)",
@@ -316,7 +381,7 @@ async fn bench_catchup(a: &CatchupArgs, mut fed: Fed) -> Result<Fed> {
     );
 
     println!("== incremental night: k = {} new entries", a.k);
-    let (_, _) = import_n(&fed, a.size.n + a.k, 1, "night.csv").await?;
+    import_n(&fed, a.size.n + a.k, 1, "night.csv").await?;
     let started = Instant::now();
     let resp = c.admin.sync_now(pb::SyncNowRequest {}).await?.into_inner();
     let secs = started.elapsed().as_secs_f64();
@@ -403,7 +468,7 @@ pub(crate) async fn run(cmd: BenchCmd) -> Result<()> {
         }
         BenchCmd::Recognition(r) => {
             let fed = federation(r.size.cache_mib).await?;
-            let (_, nos) = import_n(&fed, r.size.n, 1, "certs.csv").await?;
+            let nos = import_n(&fed, r.size.n, 1, "certs.csv").await?.cert_nos;
             bench_recognition(&fed, &nos, r.checks).await?;
         }
         BenchCmd::All(a) => {

@@ -1,7 +1,7 @@
 //! The one implementation of the log invariants, materialised state and indexes, over
 //! any [`Kv`]. Both public stores are this type with a different engine.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
 
 use bashu_core::CountyCode;
@@ -176,28 +176,16 @@ fn body_of<K: Kv + ?Sized>(
         .map(|e| e.body))
 }
 
-/// The writes of one append, readable before they are applied.
-struct Pending<'a, K> {
-    kv: &'a K,
+/// The writes of one append. Nothing is read while they are gathered: an entry costs its
+/// share of a chunk, its record pointer and its index rows, all written in one batch.
+struct Pending {
     ops: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    /// Bodies of the entries of this append, by seq (not yet in `kv`).
-    fresh: HashMap<u64, &'a [u8]>,
 }
 
-impl<'a, K: Kv> Pending<'a, K> {
-    fn new(kv: &'a K) -> Self {
+impl Pending {
+    fn new() -> Self {
         Pending {
-            kv,
             ops: BTreeMap::new(),
-            fresh: HashMap::new(),
-        }
-    }
-
-    /// The raw value as it will be after this batch.
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        match self.ops.get(key) {
-            Some(op) => Ok(op.clone()),
-            None => self.kv.get(key),
         }
     }
 
@@ -213,69 +201,44 @@ impl<'a, K: Kv> Pending<'a, K> {
         self.ops.into_iter().collect()
     }
 
-    /// The body of a version of `author`'s record, this append's entries included
-    /// (absent when redacted).
-    fn body(&self, author: &CountyCode, version: &Latest) -> Result<Option<Vec<u8>>> {
-        if let Some(body) = self.fresh.get(&version.seq) {
-            return Ok((body_hash(body) == version.body_hash).then(|| body.to_vec()));
-        }
-        body_of(self.kv, author, version.seq, &version.body_hash)
-    }
-
-    /// Index rows of a certificate version: added for the new one, removed for the old.
-    fn index(&mut self, author: &CountyCode, record_id: &str, c: &Certificate, add: bool) {
-        let mut rows = Vec::with_capacity(2);
+    /// The index rows of a certificate version. The rows of the version it supersedes are
+    /// not looked for (that would be a read per entry): they stay, and every reader checks
+    /// a row against the record's latest version before reporting it.
+    fn index(&mut self, author: &CountyCode, record_id: &str, c: &Certificate) {
         // A certificate is found by number through its record pointer when its record id
         // is its number (as this software writes them); only other ids need an index row.
         if !c.cert_no.is_empty() && c.cert_no != record_id {
-            rows.push(layout::cert_no_row(&c.cert_no, author, record_id));
+            self.put(
+                layout::cert_no_row(&c.cert_no, author, record_id),
+                versioned(&[]),
+            );
         }
         if c.person_key.len() == layout::PERSON_KEY_LEN {
-            rows.push(layout::person_row(&c.person_key, author, record_id));
-        }
-        for row in rows {
-            if add {
-                self.put(row, versioned(&[]));
-            } else {
-                self.delete(row);
-            }
+            self.put(
+                layout::person_row(&c.person_key, author, record_id),
+                versioned(&[]),
+            );
         }
     }
 
     /// The materialised state one entry changes (the entry itself goes into a chunk).
-    fn entry(&mut self, author: &CountyCode, e: &'a VerifiedEntry) -> Result<()> {
+    fn entry(&mut self, author: &CountyCode, e: &VerifiedEntry) {
         let h = e.header();
-        // A verified entry carries its body unless it was redacted before it reached us.
-        let body_held = body_hash(e.body()) == h.body_hash;
-
-        let record_key = layout::record_key(h.kind, author, &h.record_id);
-        let previous = match self.get(&record_key)? {
-            Some(v) => Some(Latest::decode(&record_key, &v)?),
-            None => None,
-        };
         let latest = Latest {
             seq: h.seq,
             body_hash: h.body_hash,
             entry_hash: e.hash(),
         };
-        self.put(record_key, latest.encode());
-
-        if h.kind == EntryKind::Certificate {
-            if let Some(previous) = previous {
-                if let Some(old) = self.body(author, &previous)? {
-                    if let Ok(old) = Certificate::decode(&old) {
-                        self.index(author, &h.record_id, &old, false);
-                    }
-                }
-            }
-            if body_held {
-                if let Ok(new) = Certificate::decode(e.body()) {
-                    self.index(author, &h.record_id, &new, true);
-                }
+        self.put(
+            layout::record_key(h.kind, author, &h.record_id),
+            latest.encode(),
+        );
+        // A verified entry carries its body unless it was redacted before it reached us.
+        if h.kind == EntryKind::Certificate && body_hash(e.body()) == h.body_hash {
+            if let Ok(c) = Certificate::decode(e.body()) {
+                self.index(author, &h.record_id, &c);
             }
         }
-        self.fresh.insert(h.seq, e.body());
-        Ok(())
     }
 
     /// The entries of this append as chunk values of at most [`layout::CHUNK_ENTRIES`]
@@ -394,7 +357,7 @@ impl<K: Kv + 'static> Store for KvStore<K> {
         let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let author = &batch.author;
         let mut state = self.log_state(author)?;
-        let mut w = Pending::new(&self.kv);
+        let mut w = Pending::new();
 
         for e in &batch.entries {
             let h = e.header();
@@ -412,7 +375,7 @@ impl<K: Kv + 'static> Store for KvStore<K> {
                     found: h.seq,
                 });
             }
-            w.entry(author, e)?;
+            w.entry(author, e);
             state.frontier.push(e.hash());
             state.size = state.frontier.size();
         }

@@ -109,6 +109,7 @@ impl Kv for SledKv {
                 "{first} (an earlier write failed; the store takes writes again once the node is restarted)"
             )));
         }
+        let reclaim = ops.len() / RECLAIM_EVERY + 1;
         let mut batch = sled::Batch::default();
         for (k, v) in ops {
             match v {
@@ -120,6 +121,13 @@ impl Kv for SledKv {
             .db
             .apply_batch(batch)
             .and_then(|()| self.db.flush().map(drop));
+        // sled frees the tree nodes a write replaced only when some later operation enters
+        // and leaves its epoch (crossbeam-epoch), a few at a time. A batch is one such
+        // operation however many keys it writes: without these, the garbage of large
+        // batches outgrows the page cache many times over when nothing is being read.
+        for _ in 0..reclaim {
+            sled::pin().flush();
+        }
         written.map_err(|e| {
             let e = e.to_string();
             *failed = Some(e.clone());
@@ -127,6 +135,9 @@ impl Kv for SledKv {
         })
     }
 }
+
+/// Written keys per round of reclaiming sled's replaced tree nodes after a batch.
+const RECLAIM_EVERY: usize = 64;
 
 /// An in-memory map; a batch is applied under one lock, so readers never see half of it.
 #[derive(Default)]

@@ -15,7 +15,9 @@
 //!
 //! Authors are six ASCII digits, so a fixed width. Every value starts with
 //! [`VERSION`]; a value with another first byte is reported as corrupt, never guessed at.
-//! Index rows may be stale (a superseded version); readers check them against `r/`.
+//! Index rows are added, never looked up on write: a row of a superseded version stays
+//! (finding it would cost a read per appended entry), and readers check every row against
+//! the record's latest version under `r/`.
 //!
 //! A log is stored in chunks of up to [`CHUNK_ENTRIES`] entries, so an append of many
 //! entries costs a few engine writes rather than one per entry; the entry at `seq` is in

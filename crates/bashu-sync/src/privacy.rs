@@ -58,6 +58,14 @@ fn fold(text: &str) -> String {
 /// Whether `text` holds a full resident ID number as a token of its own: a maximal run of
 /// 17 digits and a digit or `X`, bounded by non-digits, that passes the GB 11643 check.
 pub fn carries_full_id(text: &str) -> bool {
+    // Most fields hold fewer digits than an ID number has: nothing to fold or parse.
+    let digits = text
+        .chars()
+        .filter(|c| c.is_ascii_digit() || ('０'..='９').contains(c))
+        .count();
+    if digits < 17 {
+        return false;
+    }
     let text = fold(text);
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
@@ -148,21 +156,22 @@ fn check_certificate(body: &[u8]) -> Result<(), PersonalData> {
     for (n, w) in &fields {
         let Wire::Bytes(b) = w else { continue };
         let value = String::from_utf8_lossy(b);
-        let field = certificate_field_name(*n);
+        let refused = |what| PersonalData {
+            field: certificate_field_name(*n),
+            what,
+        };
         match *n {
             // 32 bytes of HMAC output: binary, not text.
             cert_field::PERSON_KEY => {}
             cert_field::ID_MASKED => {
                 if !value.trim().is_empty() && !bashu_rules::is_canonical_mask(&id_type, &value) {
-                    return Err(PersonalData {
-                        field,
-                        what: NOT_MASKED,
-                    });
+                    return Err(refused(NOT_MASKED));
                 }
             }
             // An 18-character credit code may look like an ID number; a valid one is not.
             cert_field::INSTITUTION_USCC if Uscc::parse(&value).is_ok() => {}
-            _ => check_text(&field, &value)?,
+            _ if carries_full_id(&value) => return Err(refused(FULL_ID)),
+            _ => {}
         }
     }
     Ok(())
