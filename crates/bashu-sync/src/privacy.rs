@@ -163,11 +163,13 @@ fn check_certificate(body: &[u8]) -> Result<(), PersonalData> {
         match *n {
             // 32 bytes of HMAC output: binary, not text.
             cert_field::PERSON_KEY => {}
-            cert_field::ID_MASKED => {
-                if !value.trim().is_empty() && !bashu_rules::is_canonical_mask(&id_type, &value) {
-                    return Err(refused(NOT_MASKED));
-                }
+            cert_field::ID_MASKED
+                if !value.trim().is_empty()
+                    && !bashu_rules::is_canonical_mask(&id_type, &value) =>
+            {
+                return Err(refused(NOT_MASKED));
             }
+            cert_field::ID_MASKED => {}
             // An 18-character credit code may look like an ID number; a valid one is not.
             cert_field::INSTITUTION_USCC if Uscc::parse(&value).is_ok() => {}
             _ if carries_full_id(&value) => return Err(refused(FULL_ID)),
