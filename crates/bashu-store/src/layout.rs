@@ -38,10 +38,13 @@ pub(crate) const VERSION: u8 = 1;
 pub(crate) const FORMAT: u32 = 2;
 pub(crate) const FORMAT_KEY: &[u8] = b"m/format";
 
-/// At most this many entries share one chunk value.
-pub(crate) const CHUNK_ENTRIES: usize = 16;
+/// At most this many entries share one chunk value. Small, because a read of one body
+/// loads the whole sled leaf (16 values) its chunk is in: with chunks of 16 entries the
+/// CheckRecognition p99 at 1M certificates was 1.33 ms, with 4 it is 1.07 ms, for ≈ 2 % more
+/// CPU per appended entry. Readers take chunks of any length.
+pub(crate) const CHUNK_ENTRIES: usize = 4;
 /// A chunk is closed once its entries reach this many bytes.
-pub(crate) const CHUNK_BYTES: usize = 6 * 1024;
+pub(crate) const CHUNK_BYTES: usize = 2 * 1024;
 
 const ENTRY: &[u8] = b"e/";
 pub(crate) const HEAD: &[u8] = b"h/";
