@@ -11,8 +11,10 @@ use bashu_proto::v1 as pb;
 
 use crate::client::NodeClient;
 
-/// Most rows per `SubmitRecords` call: one atomic, durable append on the node each.
-pub const SUBMIT_BATCH: usize = 2000;
+/// Most rows per `SubmitRecords` call. The node stores a call in atomic, durable parts of
+/// `bashu_sync::SUBMIT_PART` records, checking and signing the next part while one is
+/// written, so a call of several parts keeps both of its cores busy.
+pub const SUBMIT_BATCH: usize = 4000;
 
 /// Most row JSON bytes per call, well inside the node's message limit (batches with many
 /// candidates are large rows).
@@ -174,9 +176,11 @@ pub async fn import_file_with(
             submit(client, part, &mut summary)
                 .await
                 .map_err(|e| match e {
-                    ImportError::Node(m) => {
-                        ImportError::Node(format!("{m} ({done} rows before it were stored)"))
-                    }
+                    ImportError::Node(m) => ImportError::Node(format!(
+                        "{m} ({done} rows before this batch are stored, and any parts of it \
+                             the node finished; importing the file again adds only what is \
+                             missing / 此前 {done} 行已保存，重新导入只会补充缺少的部分)"
+                    )),
                     e => e,
                 })?;
             done += part.len() as u64;
@@ -280,9 +284,9 @@ mod tests {
 
     #[test]
     fn batches_respect_row_and_byte_limits() {
-        let rows: Vec<Row<Parsed>> = (0..4500).map(|_| row(10)).collect();
+        let rows: Vec<Row<Parsed>> = (0..2 * SUBMIT_BATCH + 500).map(|_| row(10)).collect();
         let sizes: Vec<usize> = batches(&rows).iter().map(|b| b.len()).collect();
-        assert_eq!(sizes, [2000, 2000, 500]);
+        assert_eq!(sizes, [SUBMIT_BATCH, SUBMIT_BATCH, 500]);
 
         let big = SUBMIT_BYTES / 3 + 1;
         let rows: Vec<Row<Parsed>> = (0..5).map(|_| row(big)).collect();

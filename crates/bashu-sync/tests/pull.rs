@@ -163,3 +163,51 @@ async fn later_appends_arrive_incrementally() {
     assert_eq!(report.received[0].entries, 10);
     assert_eq!(p.b.log_state(&p.author).unwrap().size, 40);
 }
+
+/// A submission larger than one part is written in parts, each closed by its checkpoint:
+/// a record changed in a later part than the one that first holds it gets a new entry
+/// (compared with the part still being written), an unchanged repeat gets none, and the
+/// log verifies and pulls like any other.
+#[tokio::test]
+async fn a_submission_of_several_parts_compares_across_them() {
+    let p = pair(0);
+    let pseudonym = PseudonymKey::from_bytes([9; 32]);
+    let own = |c: &bashu_core::record::CertificateInput| {
+        let cert = Certificate::from_input(c, &pseudonym);
+        OwnRecord {
+            kind: EntryKind::Certificate,
+            record_id: cert.cert_no.clone(),
+            body: cert.encode(),
+            home: Vec::new(),
+        }
+    };
+    let part = bashu_sync::SUBMIT_PART;
+    let certs = synth::certificates(&p.author, "荣昌区", 2 * part + 10, 3);
+    let mut records: Vec<OwnRecord> = certs.iter().map(own).collect();
+    // The first record again, unchanged, in the second part; then changed, in the third.
+    records.insert(part + 5, own(&certs[0]));
+    let mut changed = certs[0].clone();
+    changed.name = "改名".into();
+    records.push(own(&changed));
+    let n = records.len() as u64;
+    let out = p.writer.submit(records, 0).unwrap();
+    assert_eq!((out.created, out.unchanged), (n - 1, 1));
+    assert_eq!(out.log_size, n - 1);
+    assert_eq!(p.a.log_state(&p.author).unwrap().size, n - 1);
+    let latest =
+        p.a.record(EntryKind::Certificate, &p.author, certs[0].cert_no.as_str())
+            .unwrap()
+            .unwrap();
+    assert_eq!(latest.seq, n - 1);
+    // The checkpoint held is the last part's, over the whole log.
+    let cp = p.a.checkpoint(&p.author).unwrap().unwrap();
+    assert_eq!(cp.checkpoint().size, n - 1);
+    let report = pull_from_peer(&LocalPeer::new(p.a.clone()), &ctx(&p, 1000))
+        .await
+        .unwrap();
+    assert_eq!(report.received[0].entries, n - 1);
+    // Submitting the same records again changes nothing.
+    let again: Vec<OwnRecord> = certs[1..].iter().map(own).chain([own(&changed)]).collect();
+    let out = p.writer.submit(again, 0).unwrap();
+    assert_eq!((out.created, out.log_size), (0, n - 1));
+}
