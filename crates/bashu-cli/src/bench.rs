@@ -73,8 +73,8 @@ fn cpu_secs_of(pid: &str) -> f64 {
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let f: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime, fields 14 and 15 of the whole line, in clock ticks (100 per second
-    // on Linux).
+    // utime and stime, fields 14 and 15 of the whole line, in clock ticks: USER_HZ, 100
+    // per second on every Linux architecture this runs on.
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -97,13 +97,14 @@ fn rss_mib_of(pid: &str) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// Fields drop in order: the nodes stop before their directory is removed.
 struct Fed {
-    _dir: tempfile::TempDir,
     /// The author, in this process.
     nodes: Vec<Node>,
     /// The node that caught up, once started.
     puller: Option<ChildNode>,
     dir: PathBuf,
+    _dir: tempfile::TempDir,
 }
 
 /// A node run as a child process of the bench; killed when dropped.
@@ -116,7 +117,9 @@ impl ChildNode {
     /// Starts `bashu node --config config` (its log beside the config) and waits until it
     /// answers its operator.
     async fn start(config: &Path) -> Result<ChildNode> {
-        let log = std::fs::File::create(config.with_file_name("node.log"))?;
+        let cfg = NodeConfig::load(config)?;
+        let log_path = config.with_file_name("node.log");
+        let log = std::fs::File::create(&log_path)?;
         let child = std::process::Command::new(std::env::current_exe()?)
             .arg("node")
             .arg("--config")
@@ -125,16 +128,16 @@ impl ChildNode {
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()?;
-        let mut node = ChildNode {
-            child,
-            cfg: NodeConfig::load(config)?,
-        };
+        let mut node = ChildNode { child, cfg };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = node.child.try_wait()? {
+                // The bench's directory goes with the error: the log's end goes in it.
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(10).collect();
                 bail!(
-                    "the node that catches up exited at start ({status}); see {}",
-                    config.with_file_name("node.log").display()
+                    "the node that catches up exited at start ({status}):\n{}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
                 );
             }
             if let Ok(mut c) = node.client().await {

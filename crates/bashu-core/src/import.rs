@@ -361,8 +361,6 @@ enum Rows {
         cursor: engine::CsvCursor,
     },
     Jsonl(engine::JsonlCursor),
-    /// A JSON Lines file without a single record.
-    None,
 }
 
 impl RecordReader {
@@ -407,11 +405,7 @@ impl RecordReader {
                     Some(k) => Some(k),
                     None => detect_jsonl_kind(&bytes, source)?,
                 };
-                let rows = match kind {
-                    Some(_) => Rows::Jsonl(engine::JsonlCursor::default()),
-                    None => Rows::None,
-                };
-                (kind, rows)
+                (kind, Rows::Jsonl(engine::JsonlCursor::default()))
             }
         };
         Ok(RecordReader {
@@ -429,16 +423,18 @@ impl RecordReader {
         self.kind
     }
 
-    /// The next `max_rows` rows (accepted and refused together), validated; `None` once
-    /// the file is read.
+    /// The next `max_rows` rows (accepted and refused together, at least one), validated;
+    /// `None` once the file is read. A JSON Lines file without a record has none.
     pub fn next_batch(&mut self, max_rows: usize) -> Result<Option<ImportFile<Parsed>>, FileError> {
+        let max_rows = max_rows.max(1);
         let mut out = ImportFile {
             rows: Vec::new(),
             refused: Vec::new(),
         };
-        let (Some(kind), source) = (self.kind, self.source.as_str()) else {
+        let Some(kind) = self.kind else {
             return Ok(None);
         };
+        let source = self.source.as_str();
         let table = ingest::table(kind);
         let mut keep = ingest::parsed;
         match &mut self.rows {
@@ -465,7 +461,6 @@ impl RecordReader {
                     }
                 }
             }
-            Rows::None => {}
         }
         Ok((!out.rows.is_empty() || !out.refused.is_empty()).then_some(out))
     }

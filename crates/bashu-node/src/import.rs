@@ -11,10 +11,8 @@ use bashu_proto::v1 as pb;
 
 use crate::client::NodeClient;
 
-/// Most rows per `SubmitRecords` call. The node stores a call in atomic, durable parts of
-/// `bashu_sync::SUBMIT_PART` records, checking and signing the next part while one is
-/// written, so a call of several parts keeps both of its cores busy.
-pub const SUBMIT_BATCH: usize = 4000;
+/// Most rows per `SubmitRecords` call: one atomic, durable append on the node each.
+pub const SUBMIT_BATCH: usize = 2000;
 
 /// Most row JSON bytes per call, well inside the node's message limit (batches with many
 /// candidates are large rows).

@@ -1,6 +1,5 @@
 //! Appending to this node's own log: only changes become entries, each append batch is
-//! signed and closed by a checkpoint that extends the last one. A large submission is
-//! written in parts, the next part checked and signed while one is written.
+//! signed and closed by a checkpoint that extends the last one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,7 +9,7 @@ use bashu_core::entry::Keyring;
 use bashu_core::entry::{EntryDraft, EntryKind, body_hash, sign_checkpoint, sign_entry};
 use bashu_core::governance::Decision;
 use bashu_core::keys::SigningKey;
-use bashu_core::merkle::{Frontier, Hash};
+use bashu_core::merkle::Hash;
 use bashu_store::{AppendBatch, HomeRecord, Store, StoreError};
 
 use crate::par::in_parts;
@@ -123,13 +122,8 @@ impl LocalAuthor {
         }
     }
 
-    /// Appends the records whose body differs from the latest version held. Blocking.
-    ///
-    /// The records are taken in parts of [`PART`]: each part is one atomic, durable append
-    /// closed by a signed checkpoint, and while one part is written the next is compared
-    /// with what is held and signed. A part is written only once the one before it is; an
-    /// error stops the submission there (the parts before it stay stored, and submitting
-    /// the same records again stores only what is missing).
+    /// Appends the records whose body differs from the latest version held, as one
+    /// atomic, durable batch closed by a signed checkpoint. Blocking.
     pub fn submit(
         &self,
         records: Vec<OwnRecord>,
@@ -137,79 +131,49 @@ impl LocalAuthor {
     ) -> Result<SubmitOutcome, WriteError> {
         let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         let state = self.store.log_state(&self.county)?;
-        let mut next = Next {
-            frontier: state.frontier,
-            seen: HashMap::new(),
-            outcome: SubmitOutcome::default(),
-        };
-        let store = &self.store;
-        std::thread::scope(|s| {
-            let mut writing: Option<std::thread::ScopedJoinHandle<'_, Result<(), StoreError>>> =
-                None;
-            let mut rest = records;
-            while !rest.is_empty() {
-                let tail = rest.split_off(PART.min(rest.len()));
-                let part = std::mem::replace(&mut rest, tail);
-                let batch = self.prepare(part, now_ms, &mut next)?;
-                if let Some(w) = writing.take() {
-                    joined(w)?;
-                }
-                writing = batch.map(|b| s.spawn(move || store.append(b).map(drop)));
-            }
-            match writing {
-                Some(w) => joined(w),
-                None => Ok(()),
-            }
-        })?;
-        next.outcome.log_size = next.frontier.size();
-        Ok(next.outcome)
-    }
-
-    /// One part of a submission: what changed, as signed entries at the positions after
-    /// `next.frontier`, with their checkpoint; `None` when nothing changed.
-    fn prepare(
-        &self,
-        records: Vec<OwnRecord>,
-        now_ms: i64,
-        next: &mut Next,
-    ) -> Result<Option<AppendBatch>, WriteError> {
-        let first = next.frontier.size() + 1;
+        let mut frontier = state.frontier;
+        let mut seen: HashMap<(EntryKind, String), Hash> = HashMap::new();
         let mut drafts = Vec::new();
         let mut home = Vec::new();
-        for rec in records {
+        let mut outcome = SubmitOutcome::default();
+        // The versions held, looked up on all cores (the store's reads are independent).
+        let held: Vec<Option<Hash>> = in_parts(records.iter().collect(), |_, part| {
+            part.into_iter()
+                .map(|rec| {
+                    Ok(self
+                        .store
+                        .record(rec.kind, &self.county, &rec.record_id)?
+                        .map(|p| p.body_hash))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, StoreError>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+        for (rec, held) in records.into_iter().zip(held) {
             let hash = body_hash(&rec.body);
             let key = (rec.kind, rec.record_id.clone());
-            // Parts before this one may still be being written: what they hold is in `seen`.
-            let latest = match next.seen.get(&key) {
-                Some(h) => Some(*h),
-                None => self
-                    .store
-                    .record(rec.kind, &self.county, &rec.record_id)?
-                    .map(|p| p.body_hash),
-            };
+            // An earlier record of this submission is newer than what is held.
+            let latest = seen.get(&key).copied().or(held);
             if latest == Some(hash) {
-                next.outcome.unchanged += 1;
+                outcome.unchanged += 1;
                 continue;
             }
-            next.seen.insert(key, hash);
+            seen.insert(key, hash);
             drafts.push(EntryDraft {
                 alliance_id: self.alliance_id.clone(),
                 author: self.county.clone(),
-                seq: first + drafts.len() as u64,
+                seq: state.size + 1 + drafts.len() as u64,
                 authored_at_ms: now_ms,
                 kind: rec.kind,
                 record_id: rec.record_id,
                 body: rec.body,
             });
             home.extend(rec.home);
-            next.outcome.created += 1;
+            outcome.created += 1;
         }
-        if drafts.is_empty() {
-            return Ok(None);
-        }
-        let last = first + drafts.len() as u64 - 1;
-        self.check_key(first)?;
-        self.check_key(last)?;
         // Signing is spread over the cores; positions were fixed above.
         let entries: Vec<_> = in_parts(drafts, |_, part| {
             part.into_iter()
@@ -220,39 +184,28 @@ impl LocalAuthor {
         .flatten()
         .collect();
         for e in &entries {
-            next.frontier.push(e.hash());
+            frontier.push(e.hash());
         }
+        outcome.log_size = frontier.size();
+        if entries.is_empty() {
+            return Ok(outcome);
+        }
+        self.check_key(state.size + 1)?;
+        self.check_key(frontier.size())?;
         let checkpoint = sign_checkpoint(
             &self.key,
             &self.alliance_id,
             &self.county,
-            next.frontier.size(),
-            next.frontier.root(),
+            frontier.size(),
+            frontier.root(),
             now_ms,
         );
-        Ok(Some(AppendBatch {
+        self.store.append(AppendBatch {
             author: self.county.clone(),
             entries,
             checkpoint: Some(checkpoint),
             home,
-        }))
+        })?;
+        Ok(outcome)
     }
-}
-
-/// Records per atomic append of a submission.
-pub const PART: usize = 1000;
-
-/// Where a submission has got to: the log as it will be once the parts so far are written,
-/// the body hash of every record they hold, and the counts.
-struct Next {
-    frontier: Frontier,
-    seen: HashMap<(EntryKind, String), Hash>,
-    outcome: SubmitOutcome,
-}
-
-/// The outcome of a part's append (a panic in it is resumed here).
-fn joined(w: std::thread::ScopedJoinHandle<'_, Result<(), StoreError>>) -> Result<(), WriteError> {
-    w.join()
-        .unwrap_or_else(|p| std::panic::resume_unwind(p))
-        .map_err(WriteError::from)
 }

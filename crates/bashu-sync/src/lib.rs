@@ -20,7 +20,7 @@ mod pull;
 mod trust;
 mod verify;
 
-pub use author::{LocalAuthor, OwnRecord, PART as SUBMIT_PART, SubmitOutcome, WriteError};
+pub use author::{LocalAuthor, OwnRecord, SubmitOutcome, WriteError};
 pub use local::{LocalChunks, LocalPeer};
 pub use pull::{
     AuthorProgress, ChunkStream, Heads, PeerReport, RawCosignature, RawHead, RawHeads, SyncContext,

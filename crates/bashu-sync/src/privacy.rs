@@ -328,6 +328,10 @@ mod tests {
         assert!(!carries_full_id(&format!("9{ID}")));
         assert!(!carries_full_id(&ID[..17]));
         assert!(!carries_full_id("Y0000500000012341000001"));
+        // Half in ASCII, half in full-width digits (the digit count before folding sees both).
+        assert!(carries_full_id("500153198８０４１２３６１６"));
+        // Digits spread over a text, none of them a run of 18: counted, then not an ID.
+        assert!(!carries_full_id("5001 5319 8804 1236 16"));
     }
 
     #[test]
