@@ -36,18 +36,7 @@ fn submission(c: &Cluster, i: usize, n: usize, seed: u64) -> pb::SubmitRecordsRe
         &c.certificates(i, n, seed),
     );
     let parsed = parse_file(&path, &ImportOptions::default()).unwrap();
-    pb::SubmitRecordsRequest {
-        records: parsed
-            .file
-            .rows
-            .iter()
-            .map(|r| pb::RecordSubmission {
-                kind: r.value.input.kind().as_str().to_owned(),
-                json: r.value.json.clone(),
-                origin: r.origin.clone(),
-            })
-            .collect(),
-    }
+    bashu_node::import::submission(&parsed.file.rows)
 }
 
 fn size(c: &Cluster, at: usize, author: usize) -> u64 {

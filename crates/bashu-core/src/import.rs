@@ -40,6 +40,16 @@ pub struct ImportFile<T> {
     pub refused: Vec<RowError>,
 }
 
+impl<T> ImportFile<T> {
+    /// A row as validation left it: accepted, or refused with its reason.
+    pub(crate) fn add(&mut self, row: Result<Row<T>, RowError>) {
+        match row {
+            Ok(row) => self.rows.push(row),
+            Err(e) => self.refused.push(e),
+        }
+    }
+}
+
 /// One accepted row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row<T> {
@@ -444,10 +454,9 @@ impl RecordReader {
                 cursor,
             } => {
                 for (line, cells) in cursor.rows(&self.bytes, source, max_rows)? {
-                    match engine::csv_row(table, header, mapping, source, line, &cells, &mut keep) {
-                        Ok(row) => out.rows.push(row),
-                        Err(e) => out.refused.push(e),
-                    }
+                    out.add(engine::csv_row(
+                        table, header, mapping, source, line, &cells, &mut keep,
+                    ));
                 }
             }
             Rows::Jsonl(cursor) => {
@@ -455,10 +464,14 @@ impl RecordReader {
                     let Some((line, text)) = cursor.next_line(&self.bytes, source)? else {
                         break;
                     };
-                    match engine::jsonl_row(table, source, self.lenient, line, text, &mut keep) {
-                        Ok(row) => out.rows.push(row),
-                        Err(e) => out.refused.push(e),
-                    }
+                    out.add(engine::jsonl_row(
+                        table,
+                        source,
+                        self.lenient,
+                        line,
+                        text,
+                        &mut keep,
+                    ));
                 }
             }
         }

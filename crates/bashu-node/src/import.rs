@@ -175,9 +175,9 @@ pub async fn import_file_with(
                 .await
                 .map_err(|e| match e {
                     ImportError::Node(m) => ImportError::Node(format!(
-                        "{m} ({done} rows before this batch are stored, and any parts of it \
-                             the node finished; importing the file again adds only what is \
-                             missing / 此前 {done} 行已保存，重新导入只会补充缺少的部分)"
+                        "{m} (the {done} rows sent before this batch were answered; importing \
+                         the file again adds only what is missing / 此前已发送并获答复 {done} \
+                         行，重新导入只会补充缺少的部分)"
                     )),
                     e => e,
                 })?;
@@ -196,13 +196,9 @@ pub async fn import_file_with(
 /// Batches read ahead of the one being submitted.
 const READ_AHEAD: usize = 2;
 
-/// One `SubmitRecords` call: its counts go into `summary`.
-async fn submit(
-    client: &mut NodeClient,
-    rows: &[Row<Parsed>],
-    summary: &mut ImportSummary,
-) -> Result<(), ImportError> {
-    let req = pb::SubmitRecordsRequest {
+/// The `SubmitRecords` request for parsed rows.
+pub fn submission(rows: &[Row<Parsed>]) -> pb::SubmitRecordsRequest {
+    pb::SubmitRecordsRequest {
         records: rows
             .iter()
             .map(|r| pb::RecordSubmission {
@@ -211,10 +207,18 @@ async fn submit(
                 origin: r.origin.clone(),
             })
             .collect(),
-    };
+    }
+}
+
+/// One `SubmitRecords` call: its counts go into `summary`.
+async fn submit(
+    client: &mut NodeClient,
+    rows: &[Row<Parsed>],
+    summary: &mut ImportSummary,
+) -> Result<(), ImportError> {
     let resp = client
         .county
-        .submit_records(req)
+        .submit_records(submission(rows))
         .await
         .map_err(|s| ImportError::Node(s.message().to_owned()))?
         .into_inner();

@@ -12,7 +12,7 @@ use bashu_core::keys::SigningKey;
 use bashu_core::merkle::Hash;
 use bashu_store::{AppendBatch, HomeRecord, Store, StoreError};
 
-use crate::par::in_parts;
+use crate::par;
 use crate::trust::Trust;
 
 /// Why this node may not append now.
@@ -137,21 +137,13 @@ impl LocalAuthor {
         let mut home = Vec::new();
         let mut outcome = SubmitOutcome::default();
         // The versions held, looked up on all cores (the store's reads are independent).
-        let held: Vec<Option<Hash>> = in_parts(records.iter().collect(), |_, part| {
-            part.into_iter()
-                .map(|rec| {
-                    Ok(self
-                        .store
-                        .record(rec.kind, &self.county, &rec.record_id)?
-                        .map(|p| p.body_hash))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()
+        let held: Vec<Option<Hash>> = par::map(records.iter().collect(), |rec| {
+            self.store
+                .record(rec.kind, &self.county, &rec.record_id)
+                .map(|p| p.map(|p| p.body_hash))
         })
         .into_iter()
-        .collect::<Result<Vec<_>, StoreError>>()?
-        .into_iter()
-        .flatten()
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
         for (rec, held) in records.into_iter().zip(held) {
             let hash = body_hash(&rec.body);
             let key = (rec.kind, rec.record_id.clone());
@@ -175,14 +167,7 @@ impl LocalAuthor {
             outcome.created += 1;
         }
         // Signing is spread over the cores; positions were fixed above.
-        let entries: Vec<_> = in_parts(drafts, |_, part| {
-            part.into_iter()
-                .map(|d| sign_entry(&self.key, d))
-                .collect::<Vec<_>>()
-        })
-        .into_iter()
-        .flatten()
-        .collect();
+        let entries = par::map(drafts, |d| sign_entry(&self.key, d));
         for e in &entries {
             frontier.push(e.hash());
         }

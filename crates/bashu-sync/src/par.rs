@@ -38,6 +38,17 @@ pub fn in_parts<T: Send, R: Send>(items: Vec<T>, f: impl Fn(usize, Vec<T>) -> R 
     })
 }
 
+/// `f` applied to every item, on all cores as [`in_parts`] splits them; the results in the
+/// items' order.
+pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    in_parts(items, |_, part| {
+        part.into_iter().map(&f).collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use bashu_core::codec::Certificate;
 use bashu_core::entry::{EntryKind, Genesis, Member, SignedGenesis};
 use bashu_core::keys::SigningKey;
 use bashu_core::person::PseudonymKey;
+use bashu_core::record::CertificateInput;
 use bashu_core::{CountyCode, synth};
 use bashu_store::{MemStore, Store};
 use bashu_sync::{LocalAuthor, LocalPeer, OwnRecord, SyncContext, Trust, pull_from_peer};
@@ -18,6 +19,17 @@ struct Pair {
     trust_b: Arc<Trust>,
     key_b: SigningKey,
     writer: LocalAuthor,
+}
+
+/// A generated certificate as this county's record (person key under a fixed pseudonym key).
+fn own(c: &CertificateInput) -> OwnRecord {
+    let cert = Certificate::from_input(c, &PseudonymKey::from_bytes([9; 32]));
+    OwnRecord {
+        kind: EntryKind::Certificate,
+        record_id: cert.cert_no.clone(),
+        body: cert.encode(),
+        home: Vec::new(),
+    }
 }
 
 fn pair(n: usize) -> Pair {
@@ -52,18 +64,9 @@ fn pair(n: usize) -> Pair {
     let trust_a = Arc::new(Trust::load(genesis.clone(), a.as_ref()).unwrap());
     let trust_b = Arc::new(Trust::load(genesis, b.as_ref()).unwrap());
     let writer = LocalAuthor::new(a.clone(), trust_a, ka, "t".into(), ca.clone());
-    let pseudonym = PseudonymKey::from_bytes([9; 32]);
     let records: Vec<OwnRecord> = synth::certificates(&ca, "荣昌区", n, 1)
         .iter()
-        .map(|c| {
-            let cert = Certificate::from_input(c, &pseudonym);
-            OwnRecord {
-                kind: EntryKind::Certificate,
-                record_id: cert.cert_no.clone(),
-                body: cert.encode(),
-                home: Vec::new(),
-            }
-        })
+        .map(own)
         .collect();
     for batch in records.chunks(20) {
         writer.submit(batch.to_vec(), 0).unwrap();
@@ -143,18 +146,9 @@ async fn later_appends_arrive_incrementally() {
     pull_from_peer(&LocalPeer::new(p.a.clone()), &ctx(&p, 1000))
         .await
         .unwrap();
-    let pseudonym = PseudonymKey::from_bytes([9; 32]);
     let more: Vec<OwnRecord> = synth::certificates(&p.author, "荣昌区", 40, 1)[30..]
         .iter()
-        .map(|c| {
-            let cert = Certificate::from_input(c, &pseudonym);
-            OwnRecord {
-                kind: EntryKind::Certificate,
-                record_id: cert.cert_no.clone(),
-                body: cert.encode(),
-                home: Vec::new(),
-            }
-        })
+        .map(own)
         .collect();
     p.writer.submit(more, 0).unwrap();
     let report = pull_from_peer(&LocalPeer::new(p.a.clone()), &ctx(&p, 1000))
@@ -171,16 +165,6 @@ async fn later_appends_arrive_incrementally() {
 #[tokio::test]
 async fn a_large_submission_compares_with_what_is_held_and_what_came_before() {
     let p = pair(0);
-    let pseudonym = PseudonymKey::from_bytes([9; 32]);
-    let own = |c: &bashu_core::record::CertificateInput| {
-        let cert = Certificate::from_input(c, &pseudonym);
-        OwnRecord {
-            kind: EntryKind::Certificate,
-            record_id: cert.cert_no.clone(),
-            body: cert.encode(),
-            home: Vec::new(),
-        }
-    };
     let part = 1000;
     let certs = synth::certificates(&p.author, "荣昌区", 2 * part + 10, 3);
     let mut records: Vec<OwnRecord> = certs.iter().map(own).collect();

@@ -742,7 +742,7 @@ pub(crate) fn csv_rows<T, U>(
         refused: Vec::new(),
     };
     for (line, cells) in &csv.rows {
-        match csv_row(
+        out.add(csv_row(
             table,
             &csv.header,
             &mapping,
@@ -750,10 +750,7 @@ pub(crate) fn csv_rows<T, U>(
             *line,
             cells,
             &mut keep,
-        ) {
-            Ok(row) => out.rows.push(row),
-            Err(e) => out.refused.push(e),
-        }
+        ));
     }
     Ok(out)
 }
@@ -1016,10 +1013,7 @@ pub(crate) fn jsonl_rows<T, U>(
         refused: Vec::new(),
     };
     for &(line, text) in lines {
-        match jsonl_row(table, source, lenient, line, text, &mut keep) {
-            Ok(row) => out.rows.push(row),
-            Err(e) => out.refused.push(e),
-        }
+        out.add(jsonl_row(table, source, lenient, line, text, &mut keep));
     }
     out
 }
