@@ -333,13 +333,18 @@ async fn bench_import(size: &Size) -> Result<(Fed, Vec<String>)> {
     Ok((fed, nos))
 }
 
-/// Entries and bytes received in one `SyncNow`; an error if a peer failed.
-fn received(resp: &pb::SyncNowResponse) -> Result<(u64, u64)> {
+/// One timed `SyncNow` of the node behind `c`: seconds, entries and bytes received; an
+/// error if a peer failed.
+async fn sync_now(c: &mut NodeClient) -> Result<(f64, u64, u64)> {
+    let started = Instant::now();
+    let resp = c.admin.sync_now(pb::SyncNowRequest {}).await?.into_inner();
+    let secs = started.elapsed().as_secs_f64();
     if let Some(p) = resp.peers.iter().find(|p| !p.ok) {
         bail!("sync with {} failed: {}", p.peer, p.error);
     }
     let received = resp.peers.iter().flat_map(|p| &p.received);
-    Ok(received.fold((0, 0), |(e, b), a| (e + a.entries, b + a.bytes)))
+    let (entries, bytes) = received.fold((0, 0), |(e, b), a| (e + a.entries, b + a.bytes));
+    Ok((secs, entries, bytes))
 }
 
 async fn bench_catchup(a: &CatchupArgs, mut fed: Fed) -> Result<Fed> {
@@ -358,11 +363,8 @@ async fn bench_catchup(a: &CatchupArgs, mut fed: Fed) -> Result<Fed> {
     let (rss_start, _) = puller.rss_mib();
     let mut c = puller.client().await?;
     let cpu = puller.cpu_secs();
-    let started = Instant::now();
-    let resp = c.admin.sync_now(pb::SyncNowRequest {}).await?.into_inner();
-    let secs = started.elapsed().as_secs_f64();
+    let (secs, entries, bytes) = sync_now(&mut c).await?;
     let cpu = puller.cpu_secs() - cpu;
-    let (entries, bytes) = received(&resp)?;
     let (rss, peak) = puller.rss_mib();
     line(
         "entries/s (verified, stored)",
@@ -385,19 +387,13 @@ async fn bench_catchup(a: &CatchupArgs, mut fed: Fed) -> Result<Fed> {
 
     println!("== incremental night: k = {} new entries", a.k);
     import_n(&fed, a.size.n + a.k, 1, "night.csv").await?;
-    let started = Instant::now();
-    let resp = c.admin.sync_now(pb::SyncNowRequest {}).await?.into_inner();
-    let secs = started.elapsed().as_secs_f64();
-    let (entries, bytes) = received(&resp)?;
+    let (secs, entries, bytes) = sync_now(&mut c).await?;
     let heads = heads_bytes(&fed.nodes[0]).await?;
     line("entries / seconds", format!("{entries} / {secs:.3}"));
     line("bytes (heads + entries)", format!("{}", heads + bytes));
 
     println!("== quiet night: nothing new");
-    let started = Instant::now();
-    let resp = c.admin.sync_now(pb::SyncNowRequest {}).await?.into_inner();
-    let secs = started.elapsed().as_secs_f64();
-    let (entries, _) = received(&resp)?;
+    let (secs, entries, _) = sync_now(&mut c).await?;
     line("entries / seconds", format!("{entries} / {secs:.3}"));
     line(
         "bytes per peer exchange (Heads)",
